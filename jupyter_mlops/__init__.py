@@ -1,0 +1,73 @@
+"""jupyter-mlops: model cards in notebooks, papermill runs as MLflow runs, registration.
+
+Importing this package is cheap: MLflow, pandas, papermill and plotly load on first use.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+try:
+    from ._version import __version__
+except ImportError:  # running from a source tree that was never built
+    __version__ = "0.0.0.dev0"
+
+# public name -> module that defines it; resolved lazily by __getattr__
+_LAZY = {
+    "ModelCard": "jupyter_mlops.card",
+    "read_card": "jupyter_mlops.card",
+    "write_card": "jupyter_mlops.card",
+    "read_parameters": "jupyter_mlops.params",
+    "register": "jupyter_mlops.registry",
+    "list_models": "jupyter_mlops.registry",
+    "describe_model": "jupyter_mlops.registry",
+    "log_model": "jupyter_mlops.registry",
+    "register_run": "jupyter_mlops.registry",
+    "select_best": "jupyter_mlops.jobs.submit",
+    "log": "jupyter_mlops.tracking.logging",
+    "submit_job": "jupyter_mlops.jobs.submit",
+    "submit_sweep": "jupyter_mlops.jobs.submit",
+    "cancel_job": "jupyter_mlops.jobs.submit",
+    "list_jobs": "jupyter_mlops.jobs.submit",
+    "wait_for_job": "jupyter_mlops.jobs.submit",
+    "get_receipt": "jupyter_mlops.provenance",
+    "sync": "jupyter_mlops.tracking.spool",
+}
+
+__all__ = ["__version__", *sorted(_LAZY)]
+
+if TYPE_CHECKING:
+    from .card import ModelCard, read_card, write_card
+    from .jobs.submit import (
+        cancel_job,
+        list_jobs,
+        select_best,
+        submit_job,
+        submit_sweep,
+        wait_for_job,
+    )
+    from .params import read_parameters
+    from .provenance import get_receipt
+    from .registry import describe_model, list_models, log_model, register, register_run
+    from .tracking.logging import log
+    from .tracking.spool import sync
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'jupyter_mlops' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def _jupyter_labextension_paths() -> list[dict[str, str]]:
+    return [{"src": "labextension", "dest": "jupyter-mlops"}]
+
+
+def _jupyter_server_extension_points() -> list[dict[str, Any]]:
+    from .server.app import MlopsApp
+
+    return [{"module": "jupyter_mlops", "app": MlopsApp}]

@@ -1,0 +1,101 @@
+"""``jupyter mlops ...``: the command line over the same services as every other surface."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from .errors import JobFailedError, MlopsError
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="jupyter mlops",
+        description="Describe notebooks as models, run them as MLflow runs, register the results.",
+    )
+    parser.add_argument("--json", action="store_true", help="machine-readable output")
+    parser.add_argument(
+        "--tracking-uri", help="MLflow tracking URI (default: MLFLOW_TRACKING_URI or ./mlflow.db)"
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = sub.add_parser("run", help="submit a run or a sweep of a notebook")
+    run.add_argument("notebook")
+    run.add_argument(
+        "-p",
+        "--parameter",
+        nargs=2,
+        action="append",
+        default=[],
+        metavar=("NAME", "VALUE"),
+        help="set a parameter (repeatable)",
+    )
+    run.add_argument(
+        "--sweep",
+        action="append",
+        default=[],
+        metavar="NAME=V1,V2",
+        help="sweep a parameter over values; repeat for a grid",
+    )
+    run.add_argument("--experiment", help="MLflow experiment name")
+    run.add_argument("--timeout", type=float, help="stop the job after this many seconds")
+    run.add_argument("--kernel", help="kernel name (default: the notebook's)")
+    run.add_argument("--executor", help="executor name (default: local)")
+    run.add_argument("--wait", action="store_true", help="wait, show progress, exit 1 on failure")
+    run.add_argument(
+        "--select", metavar="max(METRIC)", help="with a sweep and --wait: pick the best run"
+    )
+    run.add_argument(
+        "--register",
+        metavar="NAME",
+        nargs="?",
+        const="",
+        help="with --select: register the best run's logged model",
+    )
+
+    jobs = sub.add_parser("jobs", help="list jobs")
+    jobs.add_argument("--status", help="SCHEDULED, RUNNING, FINISHED, FAILED or KILLED")
+    jobs.add_argument("--limit", type=int, default=50)
+    cancel = sub.add_parser("cancel", help="cancel a job")
+    cancel.add_argument("run_id")
+
+    card = sub.add_parser("card", help="show or edit a notebook's model card")
+    card.add_argument("notebook", nargs="?")
+    card.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE")
+    card.add_argument("--schema", action="store_true", help="print the card's JSON Schema")
+
+    params = sub.add_parser("params", help="show a notebook's parameters contract")
+    params.add_argument("notebook")
+
+    sub.add_parser("models", help="list registered models")
+    receipt = sub.add_parser("receipt", help="show a run's provenance receipt")
+    receipt.add_argument("run_id")
+    sub.add_parser("sync", help="push spooled registrations to MLflow")
+
+    demo = sub.add_parser("demo", help="run the example notebook as a sweep and register the best")
+    demo.add_argument("--dir", default="mlops-demo", help="working folder (default: ./mlops-demo)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    from . import commands
+
+    out = commands.Output(as_json=args.json)
+    try:
+        if args.command not in ("card", "params", "sync"):
+            commands.sync_spool_quietly(out)
+        return int(getattr(commands, f"cmd_{args.command}")(args, out) or 0)
+    except JobFailedError as exc:
+        out.error(exc.message, exc.to_dict())
+        return 1
+    except MlopsError as exc:
+        out.error(exc.message, exc.to_dict())
+        return 2
+    except KeyboardInterrupt:
+        out.error("interrupted", {"error": "INTERRUPTED"})
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

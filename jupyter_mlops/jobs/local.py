@@ -1,0 +1,142 @@
+"""The local executor: each job in a detached process that outlives whoever submitted it.
+
+Concurrency is bounded across processes by lock files (``$JUPYTER_MLOPS_HOME/slots``): a job
+waits SCHEDULED until it holds a slot. The OS frees a slot when its process dies, however it dies.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import IO, Any
+
+from ..config import Settings
+from . import spec
+
+SLOT_POLL_S = 0.2
+CANCEL_GRACE_S = 5.0
+
+
+class LocalExecutor:
+    name = "local"
+
+    def submit(self, run_id: str, settings: Settings) -> dict[str, Any]:
+        logs = settings.home / "logs"
+        logs.mkdir(parents=True, exist_ok=True)
+        env = dict(os.environ, JUPYTER_MLOPS_HOME=str(settings.home))
+        with open(logs / f"{run_id}.log", "ab") as log:
+            proc = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "jupyter_mlops.jobs.local",
+                    run_id,
+                    settings.tracking_uri,
+                    str(settings.max_concurrency),
+                ],
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # its own process group: cancel kills the whole group
+                env=env,
+            )
+        return {spec.PID: proc.pid, spec.HOST: socket.gethostname()}
+
+    def cancel(self, run: Any, settings: Settings) -> bool:
+        proc = _job_process(run)
+        if proc is None:
+            return False
+        os.killpg(proc.pid, signal.SIGTERM)
+        return True
+
+    def force_stop(self, run: Any) -> None:
+        """Kill the job's process group and the kernel, when SIGTERM was not enough."""
+        import psutil
+
+        proc = _job_process(run)
+        if proc is None:
+            return
+        for child in proc.children(recursive=True):
+            with contextlib.suppress(psutil.Error):
+                child.kill()
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+
+    @classmethod
+    def supported_features(cls) -> dict[str, bool]:
+        return {"cancel": True, "timeout": True, "resources": False, "survives_restart": True}
+
+
+def _job_process(run: Any) -> Any:
+    """The live local process of a job, checked by pid and start time, or None."""
+    import psutil
+
+    tags = run.data.tags
+    if tags.get(spec.HOST) != socket.gethostname() or spec.PID not in tags:
+        return None
+    try:
+        proc = psutil.Process(int(tags[spec.PID]))
+    except (psutil.Error, ValueError):
+        return None
+    started = tags.get(spec.PID_START)
+    if started is not None and abs(proc.create_time() - float(started)) > 1.0:
+        return None  # the pid was reused by another process
+    return proc
+
+
+def acquire_slot(home: Path, slots: int, cancelled: list[bool]) -> IO[bytes] | None:
+    """Hold one of ``slots`` lock files; wait while all are taken. None when cancelled."""
+    folder = home / "slots"
+    folder.mkdir(parents=True, exist_ok=True)
+    while not cancelled[0]:
+        for index in range(slots):
+            handle = open(folder / f"slot-{index}.lock", "ab")  # noqa: SIM115 - held while running
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return handle
+            except OSError:
+                handle.close()
+        time.sleep(SLOT_POLL_S)
+    return None
+
+
+def main(argv: list[str]) -> int:
+    run_id, tracking_uri, slots = argv[0], argv[1], int(argv[2])
+    home = Path(os.environ["JUPYTER_MLOPS_HOME"])
+    cancelled = [False]
+    runner_box: list[Any] = []
+
+    def on_term(signum: int, frame: Any) -> None:
+        cancelled[0] = True
+        if runner_box:
+            runner_box[0].kill("cancelled")
+
+    signal.signal(signal.SIGTERM, on_term)
+    slot = acquire_slot(home, slots, cancelled)
+    from ..tracking import get_client
+    from .runner import JobRunner, Outcome
+
+    runner = JobRunner(run_id, tracking_uri, "local")
+    if slot is None:
+        runner._terminate(Outcome("KILLED", "cancelled"))
+        return 0
+    runner_box.append(runner)
+    if cancelled[0]:
+        runner.kill("cancelled")
+    get_client(tracking_uri)
+    outcome = runner.run()
+    return 0 if outcome.status == "FINISHED" else 1
+
+
+if __name__ == "__main__":
+    # jsonschema builds an IRI grammar on import when rfc3987_syntax is present (~1.5 s); job
+    # runners never validate IRIs, so skip it. This touches only this process, not the kernel.
+    sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
+    sys.exit(main(sys.argv[1:]))

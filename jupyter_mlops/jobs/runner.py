@@ -1,0 +1,260 @@
+"""``run_job(run_id)``: the one function that executes a job, wherever it runs.
+
+It reads everything from the MLflow run (notebook, parameters, settings), executes with
+papermill, and writes everything back: executed notebook, receipt, progress and final status.
+The status comes from the runner's exception, never from the output notebook's metadata.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import socket
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..tracking import RUN_TERMINAL, download_artifact, get_client, set_tags
+from . import spec
+
+HEARTBEAT_S = 5.0
+PROGRESS_FLUSH_S = 0.5
+
+
+@dataclass
+class Outcome:
+    status: str = "FINISHED"
+    reason: str | None = None
+    cell_index: int | None = None
+    ename: str | None = None
+    evalue: str | None = None
+
+    def tags(self) -> dict[str, Any]:
+        fields = {
+            spec.REASON: self.reason,
+            spec.FAILED_CELL: self.cell_index,
+            spec.ENAME: self.ename,
+            spec.EVALUE: (self.evalue or "")[:4000] if self.evalue is not None else None,
+        }
+        return {k: v for k, v in fields.items() if v is not None}
+
+
+class JobRunner:
+    """Template method: ``before_start`` -> ``execute`` -> ``on_failure``/``on_complete``."""
+
+    def __init__(self, run_id: str, tracking_uri: str, executor: str = "local") -> None:
+        self.run_id = run_id
+        self.uri = tracking_uri
+        self.executor = executor
+        self.client = get_client(tracking_uri)
+        self.kill_reason: str | None = None  # set by cancel or timeout, read after the kernel dies
+        self._progress: tuple[int, int] | None = None
+        self._flushed: tuple[int, int] | None = None
+        self._stop = threading.Event()
+        self._workdir = Path(tempfile.mkdtemp(prefix="mlops-job-"))
+        self.timings: dict[str, Any] = {}
+
+    # -- template -------------------------------------------------------------------------
+    def run(self) -> Outcome:
+        run = self.client.get_run(self.run_id)
+        if run.info.status in RUN_TERMINAL or spec.CANCEL in run.data.tags:
+            if run.info.status not in RUN_TERMINAL:
+                self._terminate(Outcome("KILLED", "cancelled"))
+            return Outcome(run.info.status)
+        self.tags = run.data.tags
+        self.before_start()
+        try:
+            self.execute()
+            outcome = Outcome()
+        except BaseException as exc:
+            outcome = self.on_failure(exc)
+        finally:
+            self._stop.set()
+        self.on_complete(outcome)
+        return outcome
+
+    def before_start(self) -> None:
+        import psutil
+
+        me = psutil.Process()
+        self.timings["started"] = time.time()
+        self.client.update_run(self.run_id, status="RUNNING")
+        set_tags(
+            self.uri,
+            self.run_id,
+            {
+                spec.PID: me.pid,
+                spec.PID_START: me.create_time(),
+                spec.HOST: socket.gethostname(),
+                spec.HEARTBEAT: int(time.time()),
+            },
+        )
+        self._mark_parent_running()
+        threading.Thread(target=self._watch, name="mlops-heartbeat", daemon=True).start()
+        timeout = self.tags.get(spec.TIMEOUT)
+        if timeout:
+            timer = threading.Timer(float(timeout), self.kill, args=("timeout",))
+            timer.daemon = True
+            timer.start()
+
+    def execute(self) -> None:
+        import papermill
+
+        from .engine import ENGINE_NAME
+
+        name = self.tags.get(spec.NOTEBOOK_NAME, "notebook.ipynb")
+        local_in = download_artifact(
+            self.uri, self.run_id, f"{spec.INPUT_DIR}/{name}", str(self._workdir)
+        )
+        self.output_path = self._workdir / "out" / name
+        self.output_path.parent.mkdir()
+        cwd = self.tags.get(spec.CWD)
+        if not cwd or not Path(cwd).is_dir():
+            cwd = str(Path(local_in).parent)
+        self._kernel_env()
+        papermill.execute_notebook(
+            local_in,
+            str(self.output_path),
+            parameters=json.loads(self.tags.get(spec.PARAMETERS, "{}")),
+            kernel_name=self.tags.get(spec.KERNEL) or None,
+            cwd=cwd,
+            progress_bar=False,
+            engine_name=ENGINE_NAME,
+            mlops_on_cell=self._on_cell,
+            # A graceful shutdown runs the kernel's atexit hooks, and MLflow's would mark this
+            # run FINISHED before the receipt is written; it also stalls for seconds at times.
+            shutdown_kernel="immediate",
+        )
+
+    def on_failure(self, exc: BaseException) -> Outcome:
+        from nbclient.exceptions import CellTimeoutError, DeadKernelError
+        from papermill.exceptions import PapermillExecutionError
+
+        if self.kill_reason == "cancelled":
+            return Outcome("KILLED", "cancelled")
+        if self.kill_reason == "timeout":
+            return Outcome(
+                "FAILED", "timeout", evalue=f"job timeout of {self.tags[spec.TIMEOUT]} s"
+            )
+        if isinstance(exc, PapermillExecutionError):
+            return Outcome("FAILED", "cell error", exc.cell_index, exc.ename, exc.evalue)
+        if isinstance(exc, CellTimeoutError):
+            return Outcome("FAILED", "timeout", ename=type(exc).__name__, evalue=str(exc))
+        if isinstance(exc, DeadKernelError):
+            cell = self._progress[0] if self._progress else None
+            return Outcome("FAILED", "kernel died", cell, "DeadKernelError", str(exc))
+        if isinstance(exc, KeyboardInterrupt | SystemExit):
+            return Outcome("KILLED", "cancelled")
+        return Outcome("FAILED", "internal error", ename=type(exc).__name__, evalue=str(exc))
+
+    def on_complete(self, outcome: Outcome) -> None:
+        self.timings["finished"] = time.time()
+        self._flush_progress()
+        if getattr(self, "output_path", None) is not None and self.output_path.exists():
+            self.client.log_artifact(self.run_id, str(self.output_path), spec.OUTPUT_DIR)
+        self._write_receipt()
+        self._terminate(outcome)
+        self._finish_parent()
+
+    # -- cancel and timeout -----------------------------------------------------------------
+    def kill(self, reason: str) -> None:
+        """Stop the kernel (and anything it started); papermill then raises DeadKernelError."""
+        import psutil
+
+        if self.kill_reason is None:
+            self.kill_reason = reason
+        for child in psutil.Process().children(recursive=True):
+            with contextlib.suppress(psutil.Error):
+                child.kill()
+
+    # -- helpers ----------------------------------------------------------------------------
+    def _kernel_env(self) -> None:
+        # The kernel inherits this process's environment: the notebook's own MLflow calls
+        # (log_metric, autolog, jupyter_mlops.register) land in this run with no user code.
+        os.environ.update(
+            {
+                "MLFLOW_TRACKING_URI": self.uri,
+                "MLFLOW_RUN_ID": self.run_id,
+                "MLFLOW_EXPERIMENT_ID": self.client.get_run(self.run_id).info.experiment_id,
+                "JUPYTER_MLOPS_RUN_ID": self.run_id,
+                "JUPYTER_MLOPS_NOTEBOOK": self.tags.get(spec.NOTEBOOK, ""),
+            }
+        )
+
+    def _on_cell(self, done: int, total: int) -> None:
+        self._progress = (done, total)
+        if self.kill_reason is None:
+            self.timings.setdefault("first_cell", time.time())
+
+    def _flush_progress(self) -> None:
+        if self._progress is not None and self._progress != self._flushed:
+            done, total = self._progress
+            set_tags(self.uri, self.run_id, {spec.CELLS_DONE: done, spec.CELLS_TOTAL: total})
+            self._flushed = self._progress
+
+    def _watch(self) -> None:
+        last_beat = time.time()
+        while not self._stop.wait(PROGRESS_FLUSH_S):
+            try:
+                self._flush_progress()
+                if time.time() - last_beat >= HEARTBEAT_S:
+                    last_beat = time.time()
+                    run = self.client.get_run(self.run_id)
+                    set_tags(self.uri, self.run_id, {spec.HEARTBEAT: int(last_beat)})
+                    if spec.CANCEL in run.data.tags:
+                        self.kill("cancelled")
+            except Exception:
+                continue
+
+    def _write_receipt(self) -> None:
+        from ..provenance import build_receipt, environment_facts, receipt_tags
+        from ..tracking import read_artifact_text
+
+        try:
+            source = json.loads(read_artifact_text(self.uri, self.run_id, spec.SUBMIT_PROVENANCE))
+        except Exception:
+            source = {}
+        started = self.timings.get("started")
+        timings = {
+            "submitted": self.tags.get(spec.SUBMITTED_AT),
+            "started": started,
+            "finished": self.timings["finished"],
+            "duration_s": round(self.timings["finished"] - started, 3) if started else None,
+        }
+        env = environment_facts(self.executor, self.tags.get(spec.KERNEL) or "python3")
+        receipt = build_receipt(self.run_id, source, env, timings)
+        self.client.log_dict(self.run_id, receipt, spec.RECEIPT)
+        set_tags(self.uri, self.run_id, receipt_tags(receipt))
+
+    def _terminate(self, outcome: Outcome) -> None:
+        if outcome.tags():
+            set_tags(self.uri, self.run_id, outcome.tags())
+        self.client.set_terminated(self.run_id, outcome.status)
+
+    def _mark_parent_running(self) -> None:
+        parent = self.tags.get(spec.PARENT)
+        if parent and self.client.get_run(parent).info.status == "SCHEDULED":
+            self.client.update_run(parent, status="RUNNING")
+
+    def _finish_parent(self) -> None:
+        parent = self.tags.get(spec.PARENT)
+        if not parent:
+            return
+        children = self.client.search_runs(
+            [self.client.get_run(parent).info.experiment_id],
+            filter_string=f"tags.`{spec.PARENT}` = '{parent}'",
+            max_results=10_000,
+        )
+        statuses = {c.info.status for c in children}
+        if statuses <= RUN_TERMINAL:
+            failed = statuses & {"FAILED", "KILLED"}
+            self.client.set_terminated(parent, "FAILED" if failed else "FINISHED")
+
+
+def run_job(run_id: str, tracking_uri: str, executor: str = "local") -> Outcome:
+    """Execute the job held by MLflow run ``run_id`` and record its outcome on the run."""
+    return JobRunner(run_id, tracking_uri, executor).run()

@@ -1,0 +1,28 @@
+"""Thin facade over ``mlflow.MlflowClient``: our helpers -> this facade -> MLflow.
+
+Functions take a tracking URI, never a live client, so work pickles cleanly to other processes.
+"""
+
+from .client import (
+    RUN_TERMINAL,
+    download_artifact,
+    ensure_experiment,
+    get_client,
+    is_unreachable,
+    log_batch,
+    probe,
+    read_artifact_text,
+    set_tags,
+)
+
+__all__ = [
+    "RUN_TERMINAL",
+    "download_artifact",
+    "ensure_experiment",
+    "get_client",
+    "is_unreachable",
+    "log_batch",
+    "probe",
+    "read_artifact_text",
+    "set_tags",
+]

@@ -1,0 +1,143 @@
+"""MLflow client access, experiments, batched logging and reachability checks."""
+
+from __future__ import annotations
+
+import time
+import urllib.error
+import urllib.request
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+from ..errors import TrackingUnavailableError
+
+if TYPE_CHECKING:
+    from mlflow import MlflowClient
+
+RUN_TERMINAL = frozenset({"FINISHED", "FAILED", "KILLED"})
+_MAX_BATCH = 900  # MLflow accepts at most 1000 entities per log_batch call
+_TAG_LIMIT = 8000  # MLflow tag values are bounded in size
+
+
+@lru_cache(maxsize=16)
+def get_client(tracking_uri: str) -> MlflowClient:
+    """A cached ``MlflowClient`` for ``tracking_uri`` (one per process and URI)."""
+    from mlflow import MlflowClient
+
+    return MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
+
+
+def is_remote(tracking_uri: str) -> bool:
+    return tracking_uri.startswith(("http://", "https://"))
+
+
+def probe(tracking_uri: str, timeout: float = 3.0) -> None:
+    """Raise :class:`TrackingUnavailableError` fast when a tracking server does not answer.
+
+    MLflow itself retries with back-off for minutes; a down server must not hang a notebook.
+    """
+    if not is_remote(tracking_uri):
+        return
+    try:
+        with urllib.request.urlopen(tracking_uri.rstrip("/") + "/health", timeout=timeout):
+            pass
+    except (urllib.error.URLError, OSError) as exc:
+        raise TrackingUnavailableError(
+            f"The MLflow tracking server at {tracking_uri} does not answer ({exc}). Start it or "
+            "check MLFLOW_TRACKING_URI."
+        ) from None
+
+
+def is_unreachable(exc: BaseException) -> bool:
+    """True when ``exc`` means the tracking server could not be reached at all."""
+    if isinstance(exc, TrackingUnavailableError):
+        return True
+    try:
+        import requests
+    except ImportError:  # pragma: no cover - requests ships with mlflow
+        return False
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, (requests.ConnectionError, ConnectionError)):
+            return True
+        text = str(seen)
+        if "Max retries exceeded" in text or "Connection refused" in text:
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def ensure_experiment(tracking_uri: str, name: str, artifact_root: str | None = None) -> str:
+    """The id of experiment ``name``, created (under ``artifact_root`` if given) when missing."""
+    from mlflow.exceptions import MlflowException
+
+    client = get_client(tracking_uri)
+    found = client.get_experiment_by_name(name)
+    if found is not None:
+        if found.lifecycle_stage == "deleted":
+            client.restore_experiment(found.experiment_id)
+        return str(found.experiment_id)
+    location = f"{artifact_root.rstrip('/')}/{name}" if artifact_root else None
+    try:
+        return str(client.create_experiment(name, artifact_location=location))
+    except MlflowException:
+        # Created concurrently by another job: use that one.
+        found = client.get_experiment_by_name(name)
+        if found is None:
+            raise
+        return str(found.experiment_id)
+
+
+def _clip(value: Any) -> str:
+    text = value if isinstance(value, str) else str(value)
+    return text if len(text) <= _TAG_LIMIT else text[: _TAG_LIMIT - 3] + "..."
+
+
+def log_batch(
+    tracking_uri: str,
+    run_id: str,
+    *,
+    metrics: dict[str, float] | None = None,
+    params: dict[str, Any] | None = None,
+    tags: dict[str, Any] | None = None,
+    step: int = 0,
+) -> None:
+    """Log metrics, params and tags in as few round trips as MLflow allows."""
+    from mlflow.entities import Metric, Param, RunTag
+
+    now = int(time.time() * 1000)
+    entities: list[Any] = [Metric(k, float(v), now, step) for k, v in (metrics or {}).items()]
+    entities += [Param(k, _clip(v)[:6000]) for k, v in (params or {}).items()]
+    entities += [RunTag(k, _clip(v)) for k, v in (tags or {}).items()]
+    client = get_client(tracking_uri)
+    for start in range(0, len(entities), _MAX_BATCH):
+        chunk = entities[start : start + _MAX_BATCH]
+        client.log_batch(
+            run_id,
+            metrics=[e for e in chunk if isinstance(e, Metric)],
+            params=[e for e in chunk if isinstance(e, Param)],
+            tags=[e for e in chunk if isinstance(e, RunTag)],
+        )
+
+
+def set_tags(tracking_uri: str, run_id: str, tags: dict[str, Any]) -> None:
+    log_batch(tracking_uri, run_id, tags=tags)
+
+
+def download_artifact(tracking_uri: str, run_id: str, path: str, dst: str) -> str:
+    """Download one run artifact (file or folder) into ``dst``; returns the local path."""
+    import mlflow.artifacts
+
+    return str(
+        mlflow.artifacts.download_artifacts(
+            run_id=run_id, artifact_path=path, dst_path=dst, tracking_uri=tracking_uri
+        )
+    )
+
+
+def read_artifact_text(tracking_uri: str, run_id: str, path: str) -> str:
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        local = download_artifact(tracking_uri, run_id, path, tmp)
+        with open(local, encoding="utf-8") as fh:
+            return fh.read()

@@ -1,0 +1,129 @@
+"""A durable local spool for registrations: written first, pushed to MLflow, then removed.
+
+Every registration goes through the spool, so a tracking server that is down loses nothing:
+the entry stays on disk and ``sync()`` (run by every CLI command) pushes it later. Pushing is
+idempotent: a version is found again by its run and name before a new one is made.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..config import get_settings
+
+
+@dataclass
+class SpoolEntry:
+    """One pending registration; ``run_id`` is filled in once its run exists."""
+
+    entry_id: str
+    tracking_uri: str
+    name: str
+    run_id: str | None = None
+    alias: str | None = None
+    experiment: str | None = None
+    tags: dict[str, str] = field(default_factory=dict)
+    description: str = ""
+    created_at: float = field(default_factory=time.time)
+    attempts: int = 0
+    last_error: str | None = None
+
+    folder: Path | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def model_dir(self) -> Path:
+        assert self.folder is not None
+        return self.folder / "model"
+
+    @property
+    def extras_dir(self) -> Path:
+        """Files for the interactive run made at push time (notebook snapshot, receipt)."""
+        assert self.folder is not None
+        return self.folder / "run"
+
+    def save(self) -> None:
+        assert self.folder is not None
+        data = {k: v for k, v in asdict(self).items() if k != "folder"}
+        tmp = self.folder / "entry.json.tmp"
+        tmp.write_text(json.dumps(data, indent=1), encoding="utf-8")
+        os.replace(tmp, self.folder / "entry.json")
+
+
+def spool_dir() -> Path:
+    return get_settings().home / "spool"
+
+
+def new_entry(tracking_uri: str, name: str, **fields: Any) -> SpoolEntry:
+    folder = spool_dir() / f"{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:12]}"
+    (folder / "run").mkdir(parents=True)
+    entry = SpoolEntry(entry_id=folder.name, tracking_uri=tracking_uri, name=name, **fields)
+    entry.folder = folder
+    return entry
+
+
+def pending() -> list[SpoolEntry]:
+    """Entries waiting to be pushed, oldest first."""
+    root = spool_dir()
+    if not root.is_dir():
+        return []
+    entries = []
+    for folder in sorted(root.iterdir()):
+        meta = folder / "entry.json"
+        if not meta.is_file():
+            continue  # still being written, or abandoned before it was complete
+        data = json.loads(meta.read_text(encoding="utf-8"))
+        entry = SpoolEntry(**data)
+        entry.folder = folder
+        entries.append(entry)
+    return entries
+
+
+def discard(entry: SpoolEntry) -> None:
+    if entry.folder is not None:
+        shutil.rmtree(entry.folder, ignore_errors=True)
+
+
+@dataclass
+class SyncResult:
+    pushed: list[dict[str, Any]] = field(default_factory=list)
+    still_pending: list[dict[str, Any]] = field(default_factory=list)
+
+
+def sync(push: Callable[[SpoolEntry], Any] | None = None) -> SyncResult:
+    """Push every pending registration whose server answers; keep the rest."""
+    from ..errors import MlopsError
+    from ..registry import push_entry
+    from .client import is_unreachable
+
+    push = push or push_entry
+    result = SyncResult()
+    for entry in pending():
+        try:
+            version = push(entry)
+        except Exception as exc:
+            if not (is_unreachable(exc) or isinstance(exc, MlopsError)):
+                raise
+            entry.attempts += 1
+            entry.last_error = str(exc)[:500]
+            entry.save()
+            result.still_pending.append(
+                {"entry": entry.entry_id, "name": entry.name, "error": entry.last_error}
+            )
+            continue
+        result.pushed.append(
+            {
+                "entry": entry.entry_id,
+                "name": entry.name,
+                "version": str(version.version),
+                "run_id": entry.run_id,
+            }
+        )
+    return result
