@@ -1,0 +1,1 @@
+"""Jupyter server extension: the REST API under ``{base_url}mlops/`` used by the lab panel."""
