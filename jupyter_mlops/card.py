@@ -118,7 +118,7 @@ def _allowed(field: str) -> list[str]:
     if info is None:
         return []
     values: list[str] = []
-    for arg in get_args(info.annotation) or (info.annotation,):
+    for arg in (info.annotation, *get_args(info.annotation)):
         values += [v for v in get_args(arg) if isinstance(v, str)]
     return values
 
@@ -129,11 +129,11 @@ def _explain(exc: ValidationError) -> str:
         loc = ".".join(str(p) for p in err["loc"]) or "card"
         field = str(err["loc"][0]) if err["loc"] else ""
         if err["type"] == "extra_forbidden":
-            hint = difflib.get_close_matches(field, list(ModelCard.model_fields), n=1)
+            # a key deeper than the top level can only be inside an alert rule
+            names = list(AlertRule.model_fields if len(err["loc"]) > 1 else ModelCard.model_fields)
+            hint = difflib.get_close_matches(str(err["loc"][-1]), names, n=1)
             tip = f" Did you mean '{hint[0]}'?" if hint else ""
-            lines.append(
-                f"unknown card field '{loc}'.{tip} Fields: {', '.join(ModelCard.model_fields)}."
-            )
+            lines.append(f"unknown card field '{loc}'.{tip} Fields: {', '.join(names)}.")
         elif err["type"] == "literal_error" and _allowed(field):
             lines.append(
                 f"card field '{loc}': {err['input']!r} is not allowed; "
@@ -172,7 +172,7 @@ def load_notebook_json(path: str | os.PathLike[str]) -> dict[str, Any]:
             data = json.load(fh)
     except FileNotFoundError:
         raise NotebookError(f"Notebook not found: {nb_path}. Check the path.") from None
-    except (OSError, json.JSONDecodeError) as exc:
+    except (OSError, ValueError) as exc:  # ValueError: bad JSON or not UTF-8
         raise NotebookError(f"Cannot read notebook {nb_path}: {exc}.") from None
     if not isinstance(data, dict) or "cells" not in data:
         raise NotebookError(f"{nb_path} is not a valid notebook (no 'cells').")
@@ -228,11 +228,11 @@ def _coerce_field(field: str, raw: str) -> Any:
                 return json.loads(text)
             except json.JSONDecodeError as exc:
                 raise InvalidCardError(f"card field '{field}': invalid JSON ({exc.msg}).") from None
-        if annotation is list[str]:
+        if annotation == list[str]:  # not `is`: each list[str] is a new object
             return [part.strip() for part in text.split(",") if part.strip()]
         raise InvalidCardError(f"card field '{field}' takes JSON, e.g. {field}='[...]'.")
     if raw.strip().lower() in ("", "none", "null"):
-        return None
+        return "" if annotation is str else None  # 'description' is a str, cleared to ""
     return raw
 
 

@@ -9,17 +9,24 @@ from .errors import JobFailedError, MlopsError
 
 
 def _parser() -> argparse.ArgumentParser:
+    # Global options work before or after the command; SUPPRESS keeps whichever was given.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--json", action="store_true", default=argparse.SUPPRESS, help="machine-readable output"
+    )
+    common.add_argument(
+        "--tracking-uri",
+        default=argparse.SUPPRESS,
+        help="MLflow tracking URI (default: MLFLOW_TRACKING_URI or ./mlflow.db)",
+    )
     parser = argparse.ArgumentParser(
         prog="jupyter mlops",
         description="Describe notebooks as models, run them as MLflow runs, register the results.",
-    )
-    parser.add_argument("--json", action="store_true", help="machine-readable output")
-    parser.add_argument(
-        "--tracking-uri", help="MLflow tracking URI (default: MLFLOW_TRACKING_URI or ./mlflow.db)"
+        parents=[common],
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    run = sub.add_parser("run", help="submit a run or a sweep of a notebook")
+    run = sub.add_parser(parents=[common], name="run", help="submit a run or a sweep of a notebook")
     run.add_argument("notebook")
     run.add_argument(
         "-p",
@@ -53,32 +60,45 @@ def _parser() -> argparse.ArgumentParser:
         help="with --select: register the best run's logged model",
     )
 
-    jobs = sub.add_parser("jobs", help="list jobs")
+    jobs = sub.add_parser(parents=[common], name="jobs", help="list jobs")
     jobs.add_argument("--status", help="SCHEDULED, RUNNING, FINISHED, FAILED or KILLED")
     jobs.add_argument("--limit", type=int, default=50)
-    cancel = sub.add_parser("cancel", help="cancel a job")
+    cancel = sub.add_parser(parents=[common], name="cancel", help="cancel a job")
     cancel.add_argument("run_id")
 
-    card = sub.add_parser("card", help="show or edit a notebook's model card")
+    card = sub.add_parser(parents=[common], name="card", help="show or edit a notebook's model card")
     card.add_argument("notebook", nargs="?")
     card.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE")
     card.add_argument("--schema", action="store_true", help="print the card's JSON Schema")
 
-    params = sub.add_parser("params", help="show a notebook's parameters contract")
+    params = sub.add_parser(parents=[common], name="params", help="show a notebook's parameters contract")
     params.add_argument("notebook")
 
-    sub.add_parser("models", help="list registered models")
-    receipt = sub.add_parser("receipt", help="show a run's provenance receipt")
+    sub.add_parser(parents=[common], name="models", help="list registered models")
+    receipt = sub.add_parser(parents=[common], name="receipt", help="show a run's provenance receipt")
     receipt.add_argument("run_id")
-    sub.add_parser("sync", help="push spooled registrations to MLflow")
+    sub.add_parser(parents=[common], name="sync", help="push spooled registrations to MLflow")
 
-    demo = sub.add_parser("demo", help="run the example notebook as a sweep and register the best")
+    demo = sub.add_parser(parents=[common], name="demo", help="run the example notebook as a sweep and register the best")
     demo.add_argument("--dir", default="mlops-demo", help="working folder (default: ./mlops-demo)")
     return parser
 
 
+def quiet_mlflow() -> None:
+    """Keep MLflow's progress bars and store-migration notices out of command output."""
+    import logging
+    import os
+
+    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
+    logging.getLogger("mlflow").setLevel(logging.WARNING)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    quiet_mlflow()
+    args.json = getattr(args, "json", False)
+    args.tracking_uri = getattr(args, "tracking_uri", None)
     from . import commands
 
     out = commands.Output(as_json=args.json)

@@ -115,7 +115,7 @@ def parse_parameters(source: str) -> tuple[Parameter, ...]:
             continue
         try:
             default = ast.literal_eval(value)
-        except ValueError:
+        except (ValueError, TypeError):  # TypeError: e.g. {[1]: 2}, an unhashable key
             default = ast.unparse(value)  # an expression: keep its text, type unknown
             kind = _type_of(annotation, None) if annotation is not None else "any"
         else:

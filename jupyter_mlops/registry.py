@@ -456,7 +456,9 @@ def list_models(
     tracking_uri: str | None = None, filter_string: str | None = None
 ) -> list[dict[str, Any]]:
     """Every registered model with its card fields, aliases and latest version."""
-    client = get_client(get_settings(tracking_uri).tracking_uri)
+    uri = get_settings(tracking_uri).tracking_uri
+    probe(uri)  # fail in seconds, not after MLflow's minutes of retries
+    client = get_client(uri)
     models, token = [], None
     while True:
         page = client.search_registered_models(

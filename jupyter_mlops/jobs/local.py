@@ -56,6 +56,16 @@ class LocalExecutor:
         os.killpg(proc.pid, signal.SIGTERM)
         return True
 
+    def is_running(self, run: Any) -> bool:
+        """Whether the job's process still runs on this host (a zombie counts as gone)."""
+        import psutil
+
+        proc = _job_process(run)
+        try:
+            return proc is not None and proc.status() != psutil.STATUS_ZOMBIE
+        except psutil.Error:
+            return False
+
     def force_stop(self, run: Any) -> None:
         """Kill the job's process group and the kernel, when SIGTERM was not enough."""
         import psutil

@@ -53,6 +53,7 @@ class JobRunner:
         self.client = get_client(tracking_uri)
         self.kill_reason: str | None = None  # set by cancel or timeout, read after the kernel dies
         self._progress: tuple[int, int] | None = None
+        self._current_cell: int | None = None
         self._flushed: tuple[int, int] | None = None
         self._stop = threading.Event()
         self._workdir = Path(tempfile.mkdtemp(prefix="mlops-job-"))
@@ -145,8 +146,7 @@ class JobRunner:
         if isinstance(exc, CellTimeoutError):
             return Outcome("FAILED", "timeout", ename=type(exc).__name__, evalue=str(exc))
         if isinstance(exc, DeadKernelError):
-            cell = self._progress[0] if self._progress else None
-            return Outcome("FAILED", "kernel died", cell, "DeadKernelError", str(exc))
+            return Outcome("FAILED", "kernel died", self._current_cell, "DeadKernelError", str(exc))
         if isinstance(exc, KeyboardInterrupt | SystemExit):
             return Outcome("KILLED", "cancelled")
         return Outcome("FAILED", "internal error", ename=type(exc).__name__, evalue=str(exc))
@@ -185,8 +185,9 @@ class JobRunner:
             }
         )
 
-    def _on_cell(self, done: int, total: int) -> None:
+    def _on_cell(self, done: int, total: int, current: int | None) -> None:
         self._progress = (done, total)
+        self._current_cell = current
         if self.kill_reason is None:
             self.timings.setdefault("first_cell", time.time())
 

@@ -237,8 +237,8 @@ def cancel_job(run_id: str, tracking_uri: str | None = None) -> spec.JobInfo:
     sent = executor.cancel(run, settings)
     deadline = time.time() + (CANCEL_WAIT_S if sent else 0)
     while time.time() < deadline:
-        if client.get_run(run_id).info.status in RUN_TERMINAL:
-            return describe_job(run_id, settings.tracking_uri)
+        if executor_done(executor, client.get_run(run_id)):
+            break
         time.sleep(0.1)
     if sent and hasattr(executor, "force_stop"):
         executor.force_stop(client.get_run(run_id))
@@ -246,6 +246,14 @@ def cancel_job(run_id: str, tracking_uri: str | None = None) -> spec.JobInfo:
         log_batch(settings.tracking_uri, run_id, tags={spec.REASON: "cancelled"})
         client.set_terminated(run_id, "KILLED")
     return describe_job(run_id, settings.tracking_uri)
+
+
+def executor_done(executor: Any, run: Any) -> bool:
+    """The run is terminal and, where the executor can tell, its process has exited."""
+    if run.info.status not in RUN_TERMINAL:
+        return False
+    alive = getattr(executor, "is_running", None)
+    return not (alive and alive(run))
 
 
 def wait_for_jobs(

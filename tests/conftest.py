@@ -1,0 +1,146 @@
+"""Shared fixtures: an isolated home and working folder per test, a real ``mlflow server``
+started once per session on 127.0.0.1 (stopped by PID), and a notebook factory."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import pytest
+
+pytest_plugins = ["pytest_jupyter.jupyter_server"]
+
+SERVER_START_TIMEOUT_S = 90
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class MlflowServer:
+    """A real ``mlflow server`` process on 127.0.0.1, in its own process group."""
+
+    def __init__(self, folder: Path, port: int | None = None) -> None:
+        self.folder = folder
+        self.port = port or free_port()
+        self.proc: subprocess.Popen[bytes] | None = None
+        folder.mkdir(parents=True, exist_ok=True)
+
+    @property
+    def uri(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> MlflowServer:
+        env = dict(os.environ, MLFLOW_SERVER_ENABLE_JOB_EXECUTION="false")
+        env.pop("MLFLOW_TRACKING_URI", None)
+        log = open(self.folder / "server.log", "ab")  # noqa: SIM115 - lives as long as the server
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "mlflow", "server", "--host", "127.0.0.1",
+             "--port", str(self.port), "--workers", "1",
+             "--backend-store-uri", f"sqlite:///{self.folder / 'mlflow.db'}",
+             "--artifacts-destination", str(self.folder / "artifacts")],
+            stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env=env,
+        )
+        deadline = time.time() + SERVER_START_TIMEOUT_S
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"mlflow server exited: {(self.folder / 'server.log').read_text()[-2000:]}")
+            try:
+                with urllib.request.urlopen(self.uri + "/health", timeout=1):
+                    return self
+            except OSError:
+                time.sleep(0.3)
+        self.stop()
+        raise RuntimeError(f"mlflow server did not answer within {SERVER_START_TIMEOUT_S} s")
+
+    def stop(self) -> None:
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        os.killpg(self.proc.pid, signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def mlops_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MlflowServer]:
+    server = MlflowServer(tmp_path_factory.mktemp("mlflow-server")).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(autouse=True)
+def mlops_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Each test works in its own folder with its own spool, on the embedded store."""
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    monkeypatch.setenv("JUPYTER_MLOPS_HOME", str(tmp_path / "home"))
+    for name in ("MLFLOW_TRACKING_URI", "MLFLOW_RUN_ID", "JUPYTER_MLOPS_RUN_ID",
+                 "JUPYTER_MLOPS_NOTEBOOK", "MLFLOW_EXPERIMENT_ID", "JUPYTER_MLOPS_EXECUTOR"):
+        monkeypatch.delenv(name, raising=False)
+    # Detached job processes must import this source tree, installed or not.
+    root = str(Path(__file__).resolve().parents[1])
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")])))
+    return work
+
+
+@pytest.fixture(params=["embedded", "server"])
+def mlops_backend(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Run a test on the embedded SQLite store and on the real server; returns the URI."""
+    from jupyter_mlops.config import resolve_tracking_uri
+
+    if request.param == "server":
+        server = request.getfixturevalue("mlops_server")
+        monkeypatch.setenv("MLFLOW_TRACKING_URI", server.uri)
+        return str(server.uri)
+    return resolve_tracking_uri()
+
+
+NotebookFactory = Callable[..., Path]
+
+
+@pytest.fixture
+def mlops_notebook(mlops_env: Path) -> NotebookFactory:
+    """Write a notebook: ``mlops_notebook("x = 1", "print(x)", params="x = 1", card={...})``."""
+
+    def make(*cells: str, params: str | None = None, card: dict[str, Any] | None = None,
+             name: str = "job.ipynb", folder: Path | None = None) -> Path:
+        nb = nbformat.v4.new_notebook()
+        if params is not None:
+            cell = nbformat.v4.new_code_cell(params)
+            cell.metadata["tags"] = ["parameters"]
+            nb.cells.append(cell)
+        nb.cells += [nbformat.v4.new_code_cell(src) for src in cells]
+        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                     "language": "python"}
+        if card is not None:
+            nb.metadata["jupyter_mlops"] = {"schema_version": 1, "card": card}
+        path = (folder or mlops_env) / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        nbformat.write(nb, path)
+        return path
+
+    return make
+
+
+def run_cli(*args: str, timeout: float = 300, env: dict[str, str] | None = None,
+            ) -> subprocess.CompletedProcess[str]:
+    """``jupyter mlops ...`` as a user runs it: a separate process."""
+    return subprocess.run([sys.executable, "-m", "jupyter_mlops.cli", *args], capture_output=True,
+                          text=True, timeout=timeout, env=env or dict(os.environ))
