@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 
 from .errors import JobFailedError, MlopsError
@@ -66,20 +67,30 @@ def _parser() -> argparse.ArgumentParser:
     cancel = sub.add_parser(parents=[common], name="cancel", help="cancel a job")
     cancel.add_argument("run_id")
 
-    card = sub.add_parser(parents=[common], name="card", help="show or edit a notebook's model card")
+    card = sub.add_parser(
+        parents=[common], name="card", help="show or edit a notebook's model card"
+    )
     card.add_argument("notebook", nargs="?")
     card.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE")
     card.add_argument("--schema", action="store_true", help="print the card's JSON Schema")
 
-    params = sub.add_parser(parents=[common], name="params", help="show a notebook's parameters contract")
+    params = sub.add_parser(
+        parents=[common], name="params", help="show a notebook's parameters contract"
+    )
     params.add_argument("notebook")
 
     sub.add_parser(parents=[common], name="models", help="list registered models")
-    receipt = sub.add_parser(parents=[common], name="receipt", help="show a run's provenance receipt")
+    receipt = sub.add_parser(
+        parents=[common], name="receipt", help="show a run's provenance receipt"
+    )
     receipt.add_argument("run_id")
     sub.add_parser(parents=[common], name="sync", help="push spooled registrations to MLflow")
 
-    demo = sub.add_parser(parents=[common], name="demo", help="run the example notebook as a sweep and register the best")
+    demo = sub.add_parser(
+        parents=[common],
+        name="demo",
+        help="run the example notebook as a sweep and register the best",
+    )
     demo.add_argument("--dir", default="mlops-demo", help="working folder (default: ./mlops-demo)")
     return parser
 
@@ -90,7 +101,7 @@ def quiet_mlflow() -> None:
     import os
 
     os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
-    logging.getLogger("mlflow").setLevel(logging.WARNING)
+    os.environ.setdefault("MLFLOW_LOGGING_LEVEL", "WARNING")  # read when mlflow is imported
     logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
@@ -103,9 +114,11 @@ def main(argv: list[str] | None = None) -> int:
 
     out = commands.Output(as_json=args.json)
     try:
-        if args.command not in ("card", "params", "sync"):
-            commands.sync_spool_quietly(out)
-        return int(getattr(commands, f"cmd_{args.command}")(args, out) or 0)
+        # Libraries print to stdout ("View run at ..."): keep stdout for our own output.
+        with contextlib.redirect_stdout(sys.stderr):
+            if args.command not in ("card", "params", "sync"):
+                commands.sync_spool_quietly(out)
+            return int(getattr(commands, f"cmd_{args.command}")(args, out) or 0)
     except JobFailedError as exc:
         out.error(exc.message, exc.to_dict())
         return 1

@@ -17,21 +17,22 @@ class Output:
 
     def __init__(self, as_json: bool) -> None:
         self.as_json = as_json
+        self.stdout = sys.stdout  # taken before the CLI sends library prints to stderr
 
     def emit(self, data: Any, text: str) -> None:
         if self.as_json:
-            json.dump(data, sys.stdout, indent=2, default=str)
-            sys.stdout.write("\n")
+            json.dump(data, self.stdout, indent=2, default=str)
+            self.stdout.write("\n")
         else:
-            sys.stdout.write(text.rstrip("\n") + "\n")
+            self.stdout.write(text.rstrip("\n") + "\n")
 
     def note(self, text: str) -> None:
         sys.stderr.write(text + "\n")
 
     def error(self, message: str, data: dict[str, Any]) -> None:
         if self.as_json:
-            json.dump(data, sys.stdout, indent=2, default=str)
-            sys.stdout.write("\n")
+            json.dump(data, self.stdout, indent=2, default=str)
+            self.stdout.write("\n")
         sys.stderr.write(f"error: {message}\n")
 
 

@@ -46,16 +46,33 @@ class MlflowServer:
         env.pop("MLFLOW_TRACKING_URI", None)
         log = open(self.folder / "server.log", "ab")  # noqa: SIM115 - lives as long as the server
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "mlflow", "server", "--host", "127.0.0.1",
-             "--port", str(self.port), "--workers", "1",
-             "--backend-store-uri", f"sqlite:///{self.folder / 'mlflow.db'}",
-             "--artifacts-destination", str(self.folder / "artifacts")],
-            stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env=env,
+            [
+                sys.executable,
+                "-m",
+                "mlflow",
+                "server",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--workers",
+                "1",
+                "--backend-store-uri",
+                f"sqlite:///{self.folder / 'mlflow.db'}",
+                "--artifacts-destination",
+                str(self.folder / "artifacts"),
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            env=env,
         )
         deadline = time.time() + SERVER_START_TIMEOUT_S
         while time.time() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"mlflow server exited: {(self.folder / 'server.log').read_text()[-2000:]}")
+                raise RuntimeError(
+                    f"mlflow server exited: {(self.folder / 'server.log').read_text()[-2000:]}"
+                )
             try:
                 with urllib.request.urlopen(self.uri + "/health", timeout=1):
                     return self
@@ -91,12 +108,20 @@ def mlops_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     work.mkdir()
     monkeypatch.chdir(work)
     monkeypatch.setenv("JUPYTER_MLOPS_HOME", str(tmp_path / "home"))
-    for name in ("MLFLOW_TRACKING_URI", "MLFLOW_RUN_ID", "JUPYTER_MLOPS_RUN_ID",
-                 "JUPYTER_MLOPS_NOTEBOOK", "MLFLOW_EXPERIMENT_ID", "JUPYTER_MLOPS_EXECUTOR"):
+    for name in (
+        "MLFLOW_TRACKING_URI",
+        "MLFLOW_RUN_ID",
+        "JUPYTER_MLOPS_RUN_ID",
+        "JUPYTER_MLOPS_NOTEBOOK",
+        "MLFLOW_EXPERIMENT_ID",
+        "JUPYTER_MLOPS_EXECUTOR",
+    ):
         monkeypatch.delenv(name, raising=False)
     # Detached job processes must import this source tree, installed or not.
     root = str(Path(__file__).resolve().parents[1])
-    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")])))
+    monkeypatch.setenv(
+        "PYTHONPATH", os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))
+    )
     return work
 
 
@@ -119,16 +144,24 @@ NotebookFactory = Callable[..., Path]
 def mlops_notebook(mlops_env: Path) -> NotebookFactory:
     """Write a notebook: ``mlops_notebook("x = 1", "print(x)", params="x = 1", card={...})``."""
 
-    def make(*cells: str, params: str | None = None, card: dict[str, Any] | None = None,
-             name: str = "job.ipynb", folder: Path | None = None) -> Path:
+    def make(
+        *cells: str,
+        params: str | None = None,
+        card: dict[str, Any] | None = None,
+        name: str = "job.ipynb",
+        folder: Path | None = None,
+    ) -> Path:
         nb = nbformat.v4.new_notebook()
         if params is not None:
             cell = nbformat.v4.new_code_cell(params)
             cell.metadata["tags"] = ["parameters"]
             nb.cells.append(cell)
         nb.cells += [nbformat.v4.new_code_cell(src) for src in cells]
-        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
-                                     "language": "python"}
+        nb.metadata["kernelspec"] = {
+            "name": "python3",
+            "display_name": "Python 3",
+            "language": "python",
+        }
         if card is not None:
             nb.metadata["jupyter_mlops"] = {"schema_version": 1, "card": card}
         path = (folder or mlops_env) / name
@@ -139,8 +172,16 @@ def mlops_notebook(mlops_env: Path) -> NotebookFactory:
     return make
 
 
-def run_cli(*args: str, timeout: float = 300, env: dict[str, str] | None = None,
-            ) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    *args: str,
+    timeout: float = 300,
+    env: dict[str, str] | None = None,
+) -> subprocess.CompletedProcess[str]:
     """``jupyter mlops ...`` as a user runs it: a separate process."""
-    return subprocess.run([sys.executable, "-m", "jupyter_mlops.cli", *args], capture_output=True,
-                          text=True, timeout=timeout, env=env or dict(os.environ))
+    return subprocess.run(
+        [sys.executable, "-m", "jupyter_mlops.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env or dict(os.environ),
+    )

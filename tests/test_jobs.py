@@ -68,7 +68,11 @@ def test_run_finishes_with_everything_on_the_run(mlops_backend, mlops_notebook, 
     [
         ("raise ValueError('bad data')", "cell error", "ValueError"),
         ("import sys\nsys.exit(1)", "cell error", "SystemExit"),
-        ("import os, signal\nos.kill(os.getpid(), signal.SIGKILL)", "kernel died", "DeadKernelError"),
+        (
+            "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)",
+            "kernel died",
+            "DeadKernelError",
+        ),
     ],
     ids=["cell-error", "sys-exit", "kernel-kills-itself"],
 )
@@ -127,8 +131,9 @@ def test_job_outlives_the_process_that_submitted_it(mlops_notebook):
 
 def test_sweep_is_a_parent_with_children_and_bounded_concurrency(mlops_notebook, monkeypatch):
     monkeypatch.setenv("JUPYTER_MLOPS_MAX_CONCURRENCY", "1")
-    nb = mlops_notebook("import mlflow\nmlflow.log_metric('score', a * b)",
-                        params="a: int = 1\nb: float = 1.0")
+    nb = mlops_notebook(
+        "import mlflow\nmlflow.log_metric('score', a * b)", params="a: int = 1\nb: float = 1.0"
+    )
     parent, children = submit_sweep(nb, {"a": ["1", "2"], "b": ["0.5", "3"]}, from_text=True)
     jobs = wait_for_jobs(children)
     assert [j.status for j in jobs] == ["FINISHED"] * 4
@@ -137,8 +142,10 @@ def test_sweep_is_a_parent_with_children_and_bounded_concurrency(mlops_notebook,
     assert points == [(1, 0.5), (1, 3.0), (2, 0.5), (2, 3.0)]
     assert {j.parent_run_id for j in jobs} == {parent}
     assert {j.run_id for j in list_jobs(parent=parent)} == set(children)
-    spans = sorted((r["timings"]["started"], r["timings"]["finished"])
-                   for r in (get_receipt(c) for c in children))
+    spans = sorted(
+        (r["timings"]["started"], r["timings"]["finished"])
+        for r in (get_receipt(c) for c in children)
+    )
     for (_, end), (start, _) in itertools.pairwise(spans):
         assert start >= end, "with one slot, runs never overlap"
 
@@ -182,7 +189,7 @@ def test_receipt_records_git_state(mlops_notebook, mlops_env):
     wait_for_job(run_id)
     receipt = get_receipt(run_id)
     assert len(receipt["git"]["commit"]) == 40 and receipt["git"]["dirty"] is True
-    assert "+    \"x = 2\"" in receipt["git"]["diff"]
+    assert '+    "x = 2"' in receipt["git"]["diff"]
     assert _run(run_id).data.tags["mlops.receipt.git_dirty"] == "true"
 
 
