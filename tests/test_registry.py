@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import warnings
 from importlib.metadata import version as dist_version
+from pathlib import Path
 
 import pytest
 from conftest import MlflowServer, free_port, run_cli
@@ -67,7 +68,7 @@ def test_interactive_register_carries_card_snapshot_and_receipt(
     loaded = mlflow.pyfunc.load_model("models:/iris-clf@challenger")
     assert list(loaded.predict(X.head(3))) == list(model.predict(X.head(3)))
     local = mlflow.artifacts.download_artifacts("models:/iris-clf/1", tracking_uri=mlops_backend)
-    reqs = open(f"{local}/requirements.txt").read().split()
+    reqs = Path(local, "requirements.txt").read_text().split()
     assert f"scikit-learn=={dist_version('scikit-learn')}" in reqs
     assert all("==" in r for r in reqs)
     assert loaded.metadata.signature is not None
