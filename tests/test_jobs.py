@@ -212,3 +212,16 @@ def test_executor_name_is_checked(mlops_notebook):
     with pytest.raises(ConfigError, match="Valid executors: local"):
         submit_job(nb, executor="kubernetes")
     assert os.environ.get("JUPYTER_MLOPS_EXECUTOR") is None
+
+
+def test_autolog_inside_a_job_lands_in_the_job_run(mlops_notebook):
+    nb = mlops_notebook(
+        "import mlflow\nmlflow.sklearn.autolog(log_models=False, log_datasets=False)",
+        "from sklearn.linear_model import LinearRegression\n"
+        "LinearRegression().fit([[0], [1], [2]], [0, 1, 2])",
+    )
+    run_id = submit_job(nb)
+    assert wait_for_job(run_id).status == "FINISHED"
+    run = _run(run_id)
+    assert "training_r2_score" in run.data.metrics
+    assert run.data.params["fit_intercept"] == "True"
