@@ -11,5 +11,6 @@ class PredictWrapper(PythonModel):
     def __init__(self, model: Any) -> None:
         self.model = model
 
-    def predict(self, context: Any, model_input: Any, params: Any = None) -> Any:
+    # No type hints on purpose: MLflow derives a signature from them and warns about ``Any``.
+    def predict(self, context, model_input, params=None):  # type: ignore[no-untyped-def]
         return self.model.predict(model_input)

@@ -50,15 +50,7 @@ export class ModelsPanel extends ReactWidget {
 
   protected render(): JSX.Element {
     return (
-      <ModelsView
-        state={this._state}
-        filter={this._filter}
-        onFilterChange={value => {
-          this._filter = value;
-          this.update();
-        }}
-        onRefresh={() => void this.refresh()}
-      />
+      <ModelsView state={this._state} onRefresh={() => void this.refresh()} />
     );
   }
 
@@ -91,19 +83,20 @@ export class ModelsPanel extends ReactWidget {
   }
 
   private _state: ModelsState = { status: 'idle' };
-  private _filter = '';
   private _pending: Promise<void> | null = null;
 }
 
 interface IModelsViewProps {
   state: ModelsState;
-  filter: string;
-  onFilterChange: (value: string) => void;
   onRefresh: () => void;
 }
 
 function ModelsView(props: IModelsViewProps): JSX.Element {
-  const { state, filter } = props;
+  const { state } = props;
+  // The filter lives in React state so the controlled input re-renders in the
+  // same event; a deferred widget update made React reset the DOM value first,
+  // which moved the caret to the end on every keystroke.
+  const [filter, setFilter] = React.useState('');
   const loading = state.status === 'loading' || state.status === 'idle';
   return (
     <div className="jp-mlops-ModelsView">
@@ -115,7 +108,7 @@ function ModelsView(props: IModelsViewProps): JSX.Element {
           placeholder="Filter models"
           aria-label="Filter models"
           value={filter}
-          onChange={event => props.onFilterChange(event.target.value)}
+          onChange={event => setFilter(event.target.value)}
         />
         <button
           className="jp-mlops-Refresh jp-Button jp-mod-styled jp-mod-reject"

@@ -1,0 +1,170 @@
+"""Helpers for the browser tests: a real ``jupyter lab`` process and Debian's Chromium."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+from conftest import free_port
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+LAB_START_TIMEOUT_S = 90
+LAB_STOP_TIMEOUT_S = 15
+
+# User settings that keep the "Jupyter news" toast and the update check away.
+NOTIFICATION_SETTINGS = {
+    "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {
+        "fetchNews": "false",
+        "checkForUpdates": False,
+    },
+}
+
+
+def running_under_ci() -> bool:
+    return bool(os.environ.get("CI"))
+
+
+def launch_chromium(playwright: Any) -> Any:
+    """Start Debian's Chromium headless through Python Playwright."""
+    return playwright.chromium.launch(
+        executable_path=str(CHROMIUM),
+        headless=True,
+        args=CHROMIUM_ARGS,
+        timeout=30_000,
+    )
+
+
+class JupyterLab:
+    """A real ``jupyter lab`` on 127.0.0.1, isolated in ``folder``, in its own process group.
+
+    Config, data, runtime, user settings and workspaces live under ``folder``; the venv's
+    ``share/jupyter`` and ``etc/jupyter`` stay on the Jupyter paths, so the installed
+    labextension and server extension are found.
+    """
+
+    def __init__(self, folder: Path, root_dir: Path, extra_args: list[str] | None = None) -> None:
+        self.folder = folder
+        self.root_dir = root_dir
+        self.extra_args = list(extra_args or [])
+        self.port = free_port()
+        self.token = secrets.token_hex(24)
+        self.log_path = folder / "jupyter-lab.log"
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/"
+
+    def lab_url(self) -> str:
+        return f"{self.base_url}lab?reset&token={self.token}"
+
+    def log_tail(self, chars: int = 4000) -> str:
+        try:
+            return self.log_path.read_text(errors="replace")[-chars:]
+        except OSError:
+            return "(no log)"
+
+    def _write_settings(self) -> Path:
+        settings = self.folder / "lab-user-settings"
+        for relative, values in NOTIFICATION_SETTINGS.items():
+            path = settings / relative
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(json.dumps(values, indent=2))
+        return settings
+
+    def _env(self) -> dict[str, str]:
+        env = dict(os.environ)
+        for name in ("JUPYTERLAB_SETTINGS_DIR", "JUPYTERLAB_WORKSPACES_DIR", "JUPYTER_PATH"):
+            env.pop(name, None)
+        isolated = {
+            "HOME": self.folder / "home",
+            "JUPYTER_CONFIG_DIR": self.folder / "jupyter-config",
+            "JUPYTER_DATA_DIR": self.folder / "jupyter-data",
+            "JUPYTER_RUNTIME_DIR": self.folder / "jupyter-runtime",
+        }
+        for name, path in isolated.items():
+            path.mkdir(parents=True, exist_ok=True)
+            env[name] = str(path)
+        venv_bin = str(Path(sys.executable).parent)
+        env["PATH"] = os.pathsep.join([venv_bin, env.get("PATH", "")])
+        return env
+
+    def start(self) -> JupyterLab:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        settings = self._write_settings()
+        workspaces = self.folder / "lab-workspaces"
+        workspaces.mkdir(exist_ok=True)
+        cmd = [
+            sys.executable,
+            "-m",
+            "jupyterlab",
+            "--no-browser",
+            "--ServerApp.ip=127.0.0.1",
+            f"--ServerApp.port={self.port}",
+            "--ServerApp.port_retries=0",
+            f"--IdentityProvider.token={self.token}",
+            f"--ServerApp.root_dir={self.root_dir}",
+            f"--LabApp.user_settings_dir={settings}",
+            f"--LabApp.workspaces_dir={workspaces}",
+            *self.extra_args,
+        ]
+        if os.geteuid() == 0:  # containers often run as root
+            cmd.append("--allow-root")
+        log = open(self.log_path, "ab")  # noqa: SIM115 - lives as long as the server
+        self.proc = subprocess.Popen(
+            cmd,
+            cwd=self.root_dir,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+            env=self._env(),
+        )
+        log.close()
+        deadline = time.monotonic() + LAB_START_TIMEOUT_S
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(
+                    f"jupyter lab exited with {self.proc.returncode}:\n{self.log_tail()}"
+                )
+            try:
+                with urllib.request.urlopen(self.base_url + "api", timeout=2) as response:
+                    if response.status == 200:
+                        return self
+            except OSError:
+                pass
+            time.sleep(0.3)
+        self.stop()
+        raise RuntimeError(
+            f"jupyter lab did not answer /api within {LAB_START_TIMEOUT_S} s:\n{self.log_tail()}"
+        )
+
+    def stop(self) -> None:
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        try:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            return
+        try:
+            self.proc.wait(timeout=LAB_STOP_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(timeout=5)

@@ -1,0 +1,228 @@
+"""The lab extension in a real JupyterLab, driven by headless Chromium.
+
+A model registered through the package API must show in the MLOps sidebar with its card
+fields, and the panel's filter box must hide it when the text does not match.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from browser_support import CHROMIUM, JupyterLab, launch_chromium, running_under_ci
+
+import jupyter_mlops
+
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts" / "browser"
+MODEL = "browser-model"
+CARD = {"name": MODEL, "owner": "ana", "risk_tier": "high", "stage": "staging"}
+
+PANEL = "#jupyter-mlops-sidebar"
+TAB = '.jp-SideBar.jp-mod-left .lm-TabBar-tab[data-id="jupyter-mlops-sidebar"]'
+EXTENSION_MARKERS = ("jupyter-mlops", "jupyter_mlops", "jp-mlops")
+
+# Playwright timeouts, in milliseconds.
+LOAD_TIMEOUT = 60_000
+STEP_TIMEOUT = 20_000
+
+# Installed before the click: records when the pointer goes down on the tab, when the first
+# model row enters the DOM, the first frame after that (the row's first paint), and the
+# models request's resource timing.
+TIMING_PROBE = """
+(tabSelector) => {
+  const t = (window.__mlopsTiming = {});
+  window.addEventListener(
+    'pointerdown',
+    event => {
+      if (t.click === undefined && event.target.closest(tabSelector)) {
+        t.click = performance.now();
+      }
+    },
+    { capture: true }
+  );
+  const seen = () => document.querySelector('#jupyter-mlops-sidebar .jp-mlops-Model');
+  const observer = new MutationObserver(() => {
+    if (t.row === undefined && seen()) {
+      t.row = performance.now();
+      observer.disconnect();
+      const entry = performance
+        .getEntriesByType('resource')
+        .filter(e => e.name.includes('/mlops/models') && e.startTime >= t.click)[0];
+      if (entry) {
+        t.request = { start: entry.startTime, end: entry.responseEnd };
+      }
+      requestAnimationFrame(() => setTimeout(() => (t.paint = performance.now()), 0));
+    }
+  });
+  observer.observe(document.body, { childList: true, subtree: true });
+}
+"""
+
+
+def require_chromium() -> None:
+    if CHROMIUM.exists():
+        return
+    reason = f"{CHROMIUM} is missing; install Debian's chromium (apt-get install -y chromium)"
+    if running_under_ci():
+        pytest.fail(f"{reason}. CI is set, so the browser test must run.", pytrace=False)
+    pytest.skip(reason)
+
+
+def extension_related(*texts: str | None) -> bool:
+    return any(marker in (text or "") for text in texts for marker in EXTENSION_MARKERS)
+
+
+@dataclass
+class PageProblems:
+    """What the page reported that must fail the test."""
+
+    activation: list[str] = field(default_factory=list)
+    extension: list[str] = field(default_factory=list)
+    api_calls: list[str] = field(default_factory=list)
+
+    def watch(self, page: Any) -> None:
+        page.on("console", self._on_console)
+        page.on("pageerror", self._on_page_error)
+        page.on("response", self._on_response)
+        page.on("requestfailed", self._on_request_failed)
+
+    def assert_none(self) -> None:
+        assert not self.activation, self.activation
+        assert not self.extension, self.extension
+        assert not self.api_calls, self.api_calls
+
+    def _on_console(self, message: Any) -> None:
+        text = message.text
+        if "Error activating plugin" in text:
+            self.activation.append(text)
+        elif message.type == "error" and extension_related(text, message.location.get("url")):
+            self.extension.append(f"console: {text}")
+
+    def _on_page_error(self, error: Any) -> None:
+        if extension_related(error.message, error.stack):
+            self.extension.append(f"uncaught: {error.stack or error.message}")
+
+    def _on_response(self, response: Any) -> None:
+        if "/mlops/" in response.url and response.status >= 400:
+            self.api_calls.append(f"{response.status} {response.url}")
+
+    def _on_request_failed(self, request: Any) -> None:
+        if "/mlops/" in request.url:
+            self.api_calls.append(f"{request.failure} {request.url}")
+
+
+def drive_sidebar(page: Any, lab: JupyterLab, problems: PageProblems) -> dict[str, Any]:
+    """The user's steps, with a screenshot after each; returns the timing of the first list."""
+    from playwright.sync_api import expect
+
+    # 1. JupyterLab loads with every plugin activated.
+    page.goto(lab.lab_url(), wait_until="domcontentloaded", timeout=LOAD_TIMEOUT)
+    page.wait_for_selector("#jupyterlab-splash", state="detached", timeout=LOAD_TIMEOUT)
+    page.wait_for_selector(".jp-Launcher", state="visible", timeout=LOAD_TIMEOUT)
+    tab = page.locator(TAB)
+    expect(tab).to_be_visible()
+    page.screenshot(path=str(ARTIFACTS / "01-lab-loaded.png"))
+    problems.assert_none()
+
+    # 2. The panel lists the model with its card fields.
+    page.evaluate(TIMING_PROBE, TAB)
+    clicked = time.perf_counter()
+    tab.click()
+    panel = page.locator(PANEL)
+    row = panel.locator(".jp-mlops-Model", has_text=MODEL)
+    expect(row).to_be_visible()
+    wall_ms = (time.perf_counter() - clicked) * 1000
+    page.wait_for_function("() => window.__mlopsTiming.paint !== undefined")
+    timing: dict[str, Any] = page.evaluate("() => window.__mlopsTiming")
+    timing["wall_ms"] = wall_ms
+
+    expect(row.locator(".jp-mlops-ModelName")).to_have_text(MODEL)
+    expect(row.locator(".jp-mlops-ModelVersion")).to_have_text("v1")
+    fields = row.locator(".jp-mlops-ModelFields")
+    expect(fields.locator("dt")).to_have_text(["Owner", "Risk tier", "Stage", "Aliases"])
+    values = fields.locator("dd")
+    expect(values.nth(0)).to_have_text("ana")
+    expect(values.nth(1)).to_have_text("high")
+    expect(values.nth(2)).to_have_text("staging")
+    page.screenshot(path=str(ARTIFACTS / "02-panel-lists-model.png"))
+
+    # 3. Typing a filter that matches nothing hides the model.
+    needle = "zz-no-such-model"
+    filter_box = panel.locator("input.jp-mlops-Filter")
+    filter_box.click()
+    filter_box.press_sequentially(needle)
+    expect(filter_box).to_have_value(needle)
+    # Typing inside the text keeps the caret where it is.
+    filter_box.press("Home")
+    filter_box.press_sequentially("ab")
+    expect(filter_box).to_have_value("ab" + needle)
+    expect(panel.locator(".jp-mlops-Model")).to_have_count(0)
+    expect(panel.locator(".jp-mlops-Empty")).to_contain_text(needle)
+    page.screenshot(path=str(ARTIFACTS / "03-filter-hides-model.png"))
+
+    # Clearing the filter brings the model back.
+    filter_box.fill("")
+    expect(row).to_be_visible()
+    problems.assert_none()
+    return timing
+
+
+def report_timing(timing: dict[str, Any]) -> None:
+    click = timing["click"]
+    request = timing.get("request")
+    server_part = (
+        f"GET mlops/models sent at +{request['start'] - click:.0f} ms, "
+        f"answered in {request['end'] - request['start']:.0f} ms"
+        if request
+        else "GET mlops/models not seen in resource timing"
+    )
+    print(
+        f"\n[timing] tab click -> '{MODEL}' row painted: {timing['paint'] - click:.0f} ms "
+        f"in page (row in DOM at +{timing['row'] - click:.0f} ms; {server_part}); "
+        f"{timing['wall_ms']:.0f} ms as seen by Playwright"
+    )
+
+
+@pytest.mark.browser
+@pytest.mark.timeout(300)
+def test_sidebar_lists_registered_model_and_filters_it(tmp_path: Path) -> None:
+    require_chromium()
+    from playwright.sync_api import sync_playwright
+    from sklearn.dummy import DummyClassifier
+
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    jupyter_mlops.register(
+        DummyClassifier().fit([[0], [1]], [0, 1]), MODEL, card=CARD, tracking_uri=uri
+    )
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    lab = JupyterLab(
+        tmp_path / "lab", root_dir=tmp_path, extra_args=[f"--MlopsApp.tracking_uri={uri}"]
+    )
+    problems = PageProblems()
+    try:
+        lab.start()
+        with sync_playwright() as playwright:
+            browser = launch_chromium(playwright)
+            try:
+                page = browser.new_page(viewport={"width": 1280, "height": 800})
+                page.set_default_timeout(STEP_TIMEOUT)
+                problems.watch(page)
+                try:
+                    timing = drive_sidebar(page, lab, problems)
+                except BaseException:
+                    page.screenshot(path=str(ARTIFACTS / "failure.png"))
+                    raise
+            finally:
+                browser.close()
+    except BaseException:
+        print(f"jupyter lab log (tail):\n{lab.log_tail()}", file=sys.stderr)
+        raise
+    finally:
+        lab.stop()
+
+    report_timing(timing)
