@@ -12,5 +12,5 @@ class PredictWrapper(PythonModel):
         self.model = model
 
     # No type hints on purpose: MLflow derives a signature from them and warns about ``Any``.
-    def predict(self, context, model_input, params=None):  # type: ignore[no-untyped-def]
+    def predict(self, context, model_input, params=None):
         return self.model.predict(model_input)

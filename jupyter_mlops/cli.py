@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gc
 import sys
 
 from .errors import JobFailedError, MlopsError
@@ -106,6 +107,17 @@ def quiet_mlflow() -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    try:
+        return _main(argv)
+    finally:
+        if argv is None:
+            # This is the process's own command and it exits next: with MLflow loaded, the
+            # shutdown's garbage collection of ~270k objects costs 0.6-0.7 s. Frozen objects are
+            # skipped by it; atexit handlers, flushing and refcount cleanup still run.
+            gc.freeze()
+
+
+def _main(argv: list[str] | None) -> int:
     args = _parser().parse_args(argv)
     quiet_mlflow()
     args.json = getattr(args, "json", False)
