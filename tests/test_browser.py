@@ -226,3 +226,142 @@ def test_sidebar_lists_registered_model_and_filters_it(tmp_path: Path) -> None:
         lab.stop()
 
     report_timing(timing)
+
+
+# -- the whole loop: card, launch, jobs, models ----------------------------------------------
+E2E_MODEL = "browser-e2e-classifier"
+EXAMPLE = Path(__file__).resolve().parents[1] / "notebooks" / "train_classifier.ipynb"
+JOB_TIMEOUT = 240_000
+SUBMIT_TIMEOUT = 60_000
+
+
+def shot(page: Any, name: str) -> None:
+    page.screenshot(path=str(ARTIFACTS / f"e2e-{name}.png"))
+
+
+def saved_card(path: Path) -> dict[str, Any]:
+    """The card in the notebook on disk; empty while Jupyter is still writing the file."""
+    import json
+
+    try:
+        return dict(json.loads(path.read_text())["metadata"]["jupyter_mlops"]["card"])
+    except (ValueError, KeyError):
+        return {}
+
+
+def drive_full_loop(page: Any, lab: JupyterLab, root: Path, problems: PageProblems) -> None:
+    from playwright.sync_api import expect
+
+    notebook = root / "train_classifier.ipynb"
+    # 1. The example notebook opens.
+    page.goto(
+        f"{lab.base_url}lab/tree/train_classifier.ipynb?reset&token={lab.token}",
+        wait_until="domcontentloaded",
+        timeout=LOAD_TIMEOUT,
+    )
+    page.wait_for_selector("#jupyterlab-splash", state="detached", timeout=LOAD_TIMEOUT)
+    page.wait_for_selector(".jp-NotebookPanel .jp-Cell", state="visible", timeout=LOAD_TIMEOUT)
+    expect(page.locator(".jp-NotebookPanel-toolbar .jp-mlops-LaunchButton")).to_be_visible()
+    shot(page, "1-notebook-open")
+
+    # 2. The toolbar button opens the sidebar on "This notebook".
+    page.locator(".jp-NotebookPanel-toolbar .jp-mlops-LaunchButton").click()
+    panel = page.locator(PANEL)
+    expect(panel.locator(".jp-mlops-NotebookPath")).to_have_text("train_classifier.ipynb")
+    name = panel.locator("input[name='name']")
+    expect(name).to_have_value("breast-cancer-classifier")
+    shot(page, "2-sidebar-this-notebook")
+
+    # 3. Edit the card: an invalid name is flagged inline, then fixed and saved.
+    name.fill("bad name!")
+    expect(panel.locator(".jp-mlops-FieldError")).to_contain_text("letters, digits")
+    shot(page, "3a-card-inline-error")
+    name.fill(E2E_MODEL)
+    panel.locator("input[name='owner']").fill("ana")
+    panel.locator("select[name='risk_tier']").select_option("high")
+    expect(panel.locator(".jp-mlops-FieldError")).to_have_count(0)
+    expect(
+        page.locator(".jp-NotebookPanel .jp-mod-dirty, .lm-TabBar-tab.jp-mod-dirty").first
+    ).to_be_attached()
+    page.keyboard.press("Control+s")
+    deadline = time.monotonic() + 20
+    while saved_card(notebook).get("name") != E2E_MODEL:
+        assert time.monotonic() < deadline, "the card was not saved with the notebook"
+        time.sleep(0.2)
+    card = saved_card(notebook)
+    assert card["owner"] == "ana" and card["risk_tier"] == "high"
+    assert card["alerts"][0]["metric"] == "accuracy"  # fields the form does not show survive
+    shot(page, "3b-card-saved")
+
+    # 4. Launch a run that registers the model.
+    panel.locator("input[name='register']").fill("true")
+    panel.locator("input[name='C']").fill("0.5")
+    panel.locator(".jp-mlops-Launch").click()
+
+    # 5. Jobs shows it running, then finished.
+    job = panel.locator(".jp-mlops-Job").first
+    expect(job).to_be_visible(timeout=SUBMIT_TIMEOUT)  # saves, then submits the job
+    expect(job.locator(".jp-mlops-JobParams")).to_contain_text("C=0.5")
+    shot(page, "4-job-launched")
+    expect(panel.locator(".jp-mlops-Job.jp-mlops-mod-finished")).to_have_count(
+        1, timeout=JOB_TIMEOUT
+    )
+    expect(job.locator(".jp-mlops-JobCells")).to_contain_text("6/6 cells")
+    shot(page, "5-job-finished")
+    job.locator(".jp-mlops-OpenOutput").click()
+    expect(page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab")).to_have_count(
+        2, timeout=SUBMIT_TIMEOUT
+    )
+    assert list((root / "mlops-outputs").rglob("train_classifier.ipynb"))
+    shot(page, "5b-output-opened")
+
+    # 6. Models lists the registered model; expanding it shows v1 with its card.
+    panel.locator(".jp-mlops-Tab[data-tab='models']").click()
+    row = panel.locator(".jp-mlops-Model", has_text=E2E_MODEL)
+    expect(row).to_be_visible(timeout=SUBMIT_TIMEOUT)
+    expect(row.locator(".jp-mlops-ModelVersion")).to_have_text("v1")
+    row.locator(".jp-mlops-ModelHeader").click()
+    version = row.locator(".jp-mlops-Version[data-version='1']")
+    expect(version).to_be_visible(timeout=SUBMIT_TIMEOUT)
+    expect(version.locator(".jp-mlops-VersionCard")).to_contain_text("ana")
+    version.locator(".jp-mlops-ShowReceipt").click()
+    expect(version.locator(".jp-mlops-Receipt")).to_contain_text("0.5", timeout=SUBMIT_TIMEOUT)
+    shot(page, "6-model-registered")
+    problems.assert_none()
+
+
+@pytest.mark.browser
+@pytest.mark.timeout(600)
+def test_card_edit_launch_watch_and_find_the_model(tmp_path: Path) -> None:
+    require_chromium()
+    import shutil
+
+    from playwright.sync_api import sync_playwright
+
+    root = tmp_path / "root"
+    root.mkdir()
+    shutil.copy(EXAMPLE, root / "train_classifier.ipynb")
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    lab = JupyterLab(tmp_path / "lab", root_dir=root, extra_args=[f"--MlopsApp.tracking_uri={uri}"])
+    problems = PageProblems()
+    try:
+        lab.start()
+        with sync_playwright() as playwright:
+            browser = launch_chromium(playwright)
+            try:
+                page = browser.new_page(viewport={"width": 1400, "height": 900})
+                page.set_default_timeout(STEP_TIMEOUT)
+                problems.watch(page)
+                try:
+                    drive_full_loop(page, lab, root, problems)
+                except BaseException:
+                    shot(page, "failure")
+                    raise
+            finally:
+                browser.close()
+    except BaseException:
+        print(f"jupyter lab log (tail):\n{lab.log_tail()}", file=sys.stderr)
+        raise
+    finally:
+        lab.stop()

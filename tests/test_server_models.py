@@ -7,45 +7,12 @@ from typing import Any
 
 import pytest
 from jupyter_server.auth.authorizer import Authorizer
-from tornado.httpclient import HTTPClientError
+from server_support import mlops_get_error
 
 import jupyter_mlops
 from jupyter_mlops.server.models import ModelSummary
 
 ENDPOINTS = ["models", "health"]
-
-
-@pytest.fixture
-def mlops_tracking_uri(tmp_path) -> str:
-    return f"sqlite:///{tmp_path / 'mlflow.db'}"
-
-
-@pytest.fixture
-def mlops_app_config(mlops_tracking_uri) -> dict[str, Any]:
-    return {"tracking_uri": mlops_tracking_uri}
-
-
-@pytest.fixture
-def mlops_serverapp_config() -> dict[str, Any]:
-    return {}
-
-
-@pytest.fixture
-def jp_server_config(mlops_app_config, mlops_serverapp_config):
-    return {
-        "ServerApp": {"jpserver_extensions": {"jupyter_mlops": True}, **mlops_serverapp_config},
-        "MlopsApp": mlops_app_config,
-    }
-
-
-async def mlops_get_error(jp_fetch, *parts: str, **kwargs: Any) -> tuple[int, dict[str, Any]]:
-    """Fetch a URL that must fail; return the status and the decoded JSON body."""
-    with pytest.raises(HTTPClientError) as caught:
-        await jp_fetch(*parts, **kwargs)
-    response = caught.value.response
-    assert response is not None
-    assert response.headers["Content-Type"].startswith("application/json")
-    return caught.value.code, json.loads(response.body)
 
 
 async def test_models_on_an_empty_store(jp_fetch):
@@ -95,7 +62,7 @@ async def test_request_without_token_is_refused(jp_fetch, endpoint):
 class TestUnconfiguredTrackingUri:
     @pytest.fixture
     def mlops_app_config(self) -> dict[str, Any]:
-        return {}
+        return {"warm_models_cache": False}
 
     async def test_health_resolves_from_the_environment(self, jp_fetch, monkeypatch, tmp_path):
         uri = f"sqlite:///{tmp_path / 'from-env.db'}"
@@ -122,7 +89,7 @@ class TestUnconfiguredTrackingUri:
 class TestUnsupportedTrackingStore:
     @pytest.fixture
     def mlops_app_config(self) -> dict[str, Any]:
-        return {"tracking_uri": "nosuchscheme://store"}
+        return {"tracking_uri": "nosuchscheme://store", "warm_models_cache": False}
 
     async def test_unexpected_failure_is_a_generic_500_without_internals(self, jp_fetch):
         code, body = await mlops_get_error(jp_fetch, "mlops", "models")

@@ -2,17 +2,41 @@
 
 from __future__ import annotations
 
-from jupyter_server.extension.application import ExtensionApp
-from traitlets import Unicode
+import threading
+from pathlib import Path
 
-from .handlers import HealthHandler, ModelsHandler
+from jupyter_server.extension.application import ExtensionApp
+from traitlets import Bool, Float, Unicode
+
+from .handlers import HealthHandler, ModelHandler, ModelsHandler, ReceiptHandler
+from .job_handlers import CancelJobHandler, JobHandler, JobOutputHandler, JobsHandler
+from .models_cache import ModelsCache
+from .notebook_handlers import CardHandler, CardSchemaHandler, ParametersHandler
+
+RUN = r"(?P<run_id>[^/]+)"
+
+ROUTES = [
+    (r"mlops/health", HealthHandler),
+    (r"mlops/models", ModelsHandler),
+    (r"mlops/models/(?P<name>[^/]+)", ModelHandler),
+    (rf"mlops/receipts/{RUN}", ReceiptHandler),
+    (r"mlops/card", CardHandler),
+    (r"mlops/card/schema", CardSchemaHandler),
+    (r"mlops/parameters", ParametersHandler),
+    (r"mlops/jobs", JobsHandler),
+    (rf"mlops/jobs/{RUN}", JobHandler),
+    (rf"mlops/jobs/{RUN}/cancel", CancelJobHandler),
+    (rf"mlops/jobs/{RUN}/output", JobOutputHandler),
+]
+"""Every route, relative to the server's ``base_url``."""
 
 
 class MlopsApp(ExtensionApp):
     """Serves the jupyter-mlops REST API under ``{base_url}mlops/``.
 
     Configure it like any Jupyter server extension, e.g.
-    ``jupyter lab --MlopsApp.tracking_uri=http://127.0.0.1:5000``.
+    ``jupyter lab --MlopsApp.tracking_uri=http://127.0.0.1:5000``. Where jobs run and which
+    tracking server they use are decided here, never by a request.
     """
 
     name = "jupyter_mlops"
@@ -35,17 +59,56 @@ class MlopsApp(ExtensionApp):
         help="Name of the job executor, an entry point in the 'jupyter_mlops.executors' group.",
     )
 
+    dask_address = Unicode(
+        None,
+        allow_none=True,
+        config=True,
+        help="Dask scheduler address (HOST:PORT) used when the executor is 'dask'.",
+    )
+
+    models_full_refresh_s = Float(
+        300.0,
+        config=True,
+        help=(
+            "Seconds after which GET mlops/models lists the whole registry again instead of "
+            "only the models updated since the last read (picks up deletions and renames)."
+        ),
+    )
+
+    warm_models_cache = Bool(
+        True,
+        config=True,
+        help="Fill the models cache in the background when the extension loads.",
+    )
+
+    def initialize_settings(self) -> None:
+        self.models_cache = ModelsCache(full_refresh_s=self.models_full_refresh_s)
+        if self.warm_models_cache:
+            # MLflow's import and the store's first open cost seconds: pay them before the
+            # first request, without delaying the server start.
+            threading.Thread(target=self._warm, name="mlops-models-warmup", daemon=True).start()
+
     def initialize_handlers(self) -> None:
         # ExtensionApp prefixes each pattern with the server's base_url.
-        self.handlers.extend(
-            [
-                (r"mlops/models", ModelsHandler),
-                (r"mlops/health", HealthHandler),
-            ]
-        )
+        self.handlers.extend(ROUTES)
 
     def resolved_tracking_uri(self) -> str:
         """The tracking URI in effect: the configured one, or the resolved default."""
         from ..config import resolve_tracking_uri
 
         return resolve_tracking_uri(self.tracking_uri)
+
+    def job_executor(self) -> str:
+        """The executor jobs are submitted to; ``dask://ADDRESS`` when a Dask address is set."""
+        if self.executor == "dask" and self.dask_address:
+            return f"dask://{self.dask_address}"
+        return self.executor
+
+    def _warm(self) -> None:
+        try:
+            uri = self.resolved_tracking_uri()
+            if uri.startswith("sqlite:///") and not Path(uri[len("sqlite:///") :]).exists():
+                return  # no store yet: starting Jupyter must not create one
+            self.models_cache.response_json(uri)
+        except Exception as exc:  # the first request reports it to the user
+            self.log.info("jupyter-mlops: models cache not warmed: %s", exc)

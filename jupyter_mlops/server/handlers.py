@@ -1,107 +1,118 @@
-"""REST handlers: parse the request, call a service in a worker thread, serialize the answer.
-
-MLflow is imported only by the services, on first request, so loading the extension stays cheap.
-"""
+"""REST handlers for models, receipts and health: parse, call a service off the loop, serialize."""
 
 from __future__ import annotations
 
-import asyncio
-from http.client import responses
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-import tornado.web
-from jupyter_server.auth.decorator import authorized
-from jupyter_server.base.handlers import APIHandler
-from jupyter_server.extension.handler import ExtensionHandlerMixin
+from pydantic import BaseModel
 
 from .. import __version__
-from ..errors import MlopsError
-from .models import ErrorResponse, HealthResponse, ListModelsResponse
-
-if TYPE_CHECKING:
-    from types import TracebackType
-
-    from pydantic import BaseModel
-
-    from .app import MlopsApp
-
-AUTH_RESOURCE = "mlops"
-
-
-class MlopsHandler(ExtensionHandlerMixin, APIHandler):
-    """Base of every jupyter-mlops handler: JSON in, JSON out, errors as ``ErrorResponse``."""
-
-    auth_resource = AUTH_RESOURCE
-
-    @property
-    def mlops_app(self) -> MlopsApp:
-        return self.extensionapp  # type: ignore[return-value]
-
-    def write_model(self, model: BaseModel) -> None:
-        self.set_header("Content-Type", "application/json")
-        self.finish(model.model_dump_json())
-
-    def log_exception(
-        self,
-        typ: type[BaseException] | None,
-        value: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        # A user-caused MlopsError is not a server fault: one line, no traceback.
-        if isinstance(value, MlopsError):
-            self.log.warning(
-                "%s %s -> %s: %s", self.request.method, self.request.uri, value.code, value
-            )
-            return
-        super().log_exception(typ, value, tb)
-
-    def write_error(self, status_code: int, **kwargs: Any) -> None:
-        exc_info = kwargs.get("exc_info")
-        exc = exc_info[1] if exc_info else None
-        if isinstance(exc, MlopsError):
-            self.set_status(exc.http_status)
-            body = ErrorResponse(error=exc.code, message=exc.message)
-        elif isinstance(exc, tornado.web.HTTPError):
-            reason = responses.get(status_code, "Unknown HTTP Error")
-            detail = exc.log_message
-            if detail and exc.args:
-                detail = detail % exc.args
-            body = ErrorResponse(
-                error=reason.upper().replace(" ", "_").replace("-", "_"),
-                message=detail or reason,
-            )
-        else:
-            # Logged with its traceback by log_exception; the client gets no internals.
-            body = ErrorResponse(
-                error="INTERNAL_ERROR",
-                message="The jupyter-mlops server extension failed; see the Jupyter server log.",
-            )
-        self.set_header("Content-Type", "application/json")
-        self.finish(body.model_dump_json())
+from .base import MlopsHandler, guarded
+from .models import DescribeModel, DescribeReceipt, HealthResponse, ModelVersionInfo
 
 
 class ModelsHandler(MlopsHandler):
-    """``GET mlops/models``: the registered models with their card fields."""
+    """``GET mlops/models``: the registered models with their card fields, from the cache.
 
-    @tornado.web.authenticated
-    @authorized
+    ``?refresh=full`` re-lists every model instead of fetching only the updated ones.
+    """
+
+    @guarded()
     async def get(self) -> None:
         app = self.mlops_app
-        models = await asyncio.to_thread(_list_models, app)
-        self.write_model(ListModelsResponse.model_validate({"models": models}))
+        full = self.get_query_argument("refresh", "") == "full"
+        uri = await self.call(app.resolved_tracking_uri)
+        body = await self.call(app.models_cache.response_json, uri, full=full)
+        self.set_header("Content-Type", "application/json")
+        self.finish(body)
+
+
+class ModelHandler(MlopsHandler):
+    """``GET mlops/models/{name}``: one model with its versions, their cards and receipts."""
+
+    @guarded()
+    async def get(self, name: str) -> None:
+        uri = await self.call(self.mlops_app.resolved_tracking_uri)
+        model = await self.call(_describe_model, name, uri)
+        self.write_model(model)
+
+
+class ReceiptHandler(MlopsHandler):
+    """``GET mlops/receipts/{run_id}``: the provenance receipt of a run."""
+
+    @guarded()
+    async def get(self, run_id: str) -> None:
+        from ..provenance import get_receipt
+
+        run_id = self.run_id_argument(run_id)
+        uri = await self.call(self.mlops_app.resolved_tracking_uri)
+        receipt = await self.call(get_receipt, run_id, uri)
+        self.write_model(DescribeReceipt(run_id=run_id, receipt=receipt))
 
 
 class HealthHandler(MlopsHandler):
     """``GET mlops/health``: package version and the tracking URI in effect."""
 
-    @tornado.web.authenticated
-    @authorized
+    @guarded()
     async def get(self) -> None:
-        uri = await asyncio.to_thread(self.mlops_app.resolved_tracking_uri)
+        uri = await self.call(self.mlops_app.resolved_tracking_uri)
         self.write_model(HealthResponse(version=__version__, tracking_uri=uri))
 
 
-def _list_models(app: MlopsApp) -> list[dict[str, Any]]:
-    from ..registry import list_models
+def run_url(tracking_uri: str, experiment_id: str | None, run_id: str | None) -> str | None:
+    """The run's page in the MLflow UI, when the tracking URI is a server."""
+    if not run_id or not experiment_id or not tracking_uri.startswith(("http://", "https://")):
+        return None
+    return f"{tracking_uri.rstrip('/')}/#/experiments/{experiment_id}/runs/{run_id}"
 
-    return list_models(app.resolved_tracking_uri())
+
+def _card_of(tags: dict[str, str]) -> dict[str, Any] | None:
+    from ..card import TAG_PREFIX, ModelCard
+    from ..errors import InvalidCardError
+
+    if not any(key.startswith(TAG_PREFIX) for key in tags):
+        return None
+    try:
+        return ModelCard.from_tags(tags).model_dump(mode="json")
+    except (InvalidCardError, ValueError):
+        # A card written by another schema version: show its raw fields.
+        return {k[len(TAG_PREFIX) :]: v for k, v in tags.items() if k.startswith(TAG_PREFIX)}
+
+
+def _describe_model(name: str, uri: str) -> DescribeModel:
+    from ..registry import describe_model
+    from ..tracking import get_client
+
+    data = describe_model(name, uri)
+    experiments: dict[str, str | None] = {}
+    by_version: dict[str, list[str]] = {}
+    for alias, number in data.get("aliases", {}).items():
+        by_version.setdefault(str(number), []).append(alias)
+    versions = []
+    for version in data.pop("versions"):
+        run_id = version.get("run_id")
+        if run_id and run_id not in experiments and uri.startswith(("http://", "https://")):
+            try:
+                experiments[run_id] = str(get_client(uri).get_run(run_id).info.experiment_id)
+            except Exception:  # a deleted run: the version stays listed without a link
+                experiments[run_id] = None
+        versions.append(
+            ModelVersionInfo(
+                **{
+                    **known_fields(ModelVersionInfo, version),
+                    # search_model_versions leaves aliases out; the model lists them all.
+                    "aliases": sorted(
+                        {*version.get("aliases", []), *by_version.get(version["version"], [])}
+                    ),
+                },
+                card=_card_of(version["tags"]),
+                receipt_url=f"receipts/{run_id}" if run_id else None,
+                run_url=run_url(uri, experiments.get(run_id or ""), run_id),
+            )
+        )
+    return DescribeModel(**known_fields(DescribeModel, data), versions=versions)
+
+
+def known_fields(model: type[BaseModel], data: dict[str, Any]) -> dict[str, Any]:
+    """The fields of ``data`` the contract has; the services may know more than the API shows."""
+    return {k: v for k, v in data.items() if k in model.model_fields}

@@ -1,18 +1,28 @@
 """Pydantic models that define the REST contract of ``{base_url}mlops/``.
 
-Each model is mirrored one to one by an ``I*`` interface in ``labextension/src/tokens.ts``;
-change both together.
+Requests and responses are named by verb (``CreateJob``, ``DescribeJob``...). Each model is
+mirrored one to one by an ``I*`` interface in ``labextension/src/tokens.ts``, and the OpenAPI
+document ``openapi.json`` is generated from them (:mod:`jupyter_mlops.server.openapi`); change
+all three together.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel, ConfigDict, Field
 
+JsonValue = Any
+"""A JSON value: the type a parameter declares decides which one is valid."""
 
-class ModelSummary(BaseModel):
-    """One registered model, with the model-card fields stored as its tags."""
 
+class _Contract(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+
+# -- models ------------------------------------------------------------------------------------
+class ModelSummary(_Contract):
+    """One registered model, with the model-card fields stored as its tags."""
 
     name: str
     description: str = ""
@@ -27,21 +37,177 @@ class ModelSummary(BaseModel):
     """Milliseconds since the epoch, as MLflow reports it."""
 
 
-class ListModelsResponse(BaseModel):
+class ListModelsResponse(_Contract):
     """Body of ``GET mlops/models``."""
 
     models: list[ModelSummary]
 
 
-class HealthResponse(BaseModel):
+class ModelVersionInfo(_Contract):
+    """One version of a registered model, with the card mirrored onto it."""
+
+    version: str
+    run_id: str | None = None
+    status: str | None = None
+    source: str | None = None
+    created_at: int | None = None
+    tags: dict[str, str] = Field(default_factory=dict)
+    aliases: list[str] = Field(default_factory=list)
+    card: dict[str, JsonValue] | None = None
+    """The card fields stored on the version, or null when it carries none."""
+    receipt_url: str | None = None
+    """Path under ``{base_url}`` of the run's provenance receipt (``GET``)."""
+    run_url: str | None = None
+    """The run in the MLflow UI, when the tracking server has one."""
+
+
+class DescribeModel(ModelSummary):
+    """Body of ``GET mlops/models/{name}``: the summary and every version, newest first."""
+
+    versions: list[ModelVersionInfo] = Field(default_factory=list)
+
+
+class DescribeReceipt(_Contract):
+    """Body of ``GET mlops/receipts/{run_id}``: the run's ``receipt.json``."""
+
+    run_id: str
+    receipt: dict[str, JsonValue]
+
+
+# -- notebook: card and parameters -------------------------------------------------------------
+class DescribeCard(_Contract):
+    """Body of ``GET mlops/card?path=``: the card stored in a notebook, or null."""
+
+    path: str
+    card: dict[str, JsonValue] | None
+    schema_version: int
+
+
+class UpdateCard(_Contract):
+    """Body of ``PUT mlops/card``: replace the card of a notebook that is not open."""
+
+    path: str = Field(description="Notebook path relative to the server root.")
+    card: dict[str, JsonValue]
+
+
+class DescribeCardSchema(_Contract):
+    """Body of ``GET mlops/card/schema``: the card's JSON Schema, for forms."""
+
+    schema_version: int
+    json_schema: dict[str, JsonValue]
+
+
+class ParameterInfo(_Contract):
+    """One declared parameter of the notebook's ``parameters`` cell."""
+
+    name: str
+    type: str
+    """One of int, float, str, bool, list, dict, any."""
+    default: JsonValue = None
+    help: str = ""
+
+
+class DescribeParameters(_Contract):
+    """Body of ``GET mlops/parameters?path=``: the notebook's parameters contract."""
+
+    path: str
+    has_cell: bool
+    parameters: list[ParameterInfo]
+
+
+# -- jobs --------------------------------------------------------------------------------------
+class CreateJob(_Contract):
+    """Body of ``POST mlops/jobs``: one run, or a grid sweep when ``sweep`` is not empty.
+
+    The executor, the Dask address and the tracking URI come from the server configuration,
+    never from the request.
+    """
+
+    path: str = Field(description="Notebook path relative to the server root.")
+    parameters: dict[str, JsonValue] = Field(default_factory=dict)
+    sweep: dict[str, list[JsonValue]] = Field(default_factory=dict)
+
+
+class CreateJobResponse(_Contract):
+    """Answer to ``POST mlops/jobs``: the job id, and for a sweep its children."""
+
+    run_id: str
+    sweep: bool
+    children: list[str] = Field(default_factory=list)
+
+
+class DescribeJob(_Contract):
+    """A job as read back from its MLflow run; body of ``GET mlops/jobs/{run_id}``."""
+
+    run_id: str
+    experiment_id: str
+    name: str
+    status: str
+    """SCHEDULED, RUNNING, FINISHED, FAILED or KILLED."""
+    notebook: str
+    parameters: dict[str, JsonValue] = Field(default_factory=dict)
+    executor: str = "local"
+    cells_done: int = 0
+    cells_total: int = 0
+    start_time: int | None = None
+    end_time: int | None = None
+    duration_s: float | None = None
+    failure_reason: str | None = None
+    failed_cell: int | None = None
+    ename: str | None = None
+    evalue: str | None = None
+    parent_run_id: str | None = None
+    is_sweep: bool = False
+    artifact_uri: str = ""
+    run_url: str | None = None
+    """The run in the MLflow UI, when the tracking server has one."""
+
+
+class ListJobsResponse(_Contract):
+    """Body of ``GET mlops/jobs``: jobs from every experiment, newest first."""
+
+    jobs: list[DescribeJob]
+
+
+class FetchJobOutputResponse(_Contract):
+    """Answer to ``POST mlops/jobs/{run_id}/output``: where the executed notebook was put."""
+
+    path: str
+    """Path relative to the server root, ready to open in JupyterLab."""
+
+
+# -- misc --------------------------------------------------------------------------------------
+class HealthResponse(_Contract):
     """Body of ``GET mlops/health``."""
 
     version: str
     tracking_uri: str
 
 
-class ErrorResponse(BaseModel):
+class ErrorResponse(_Contract):
     """Body of every error answer: a stable code and a message for the user."""
 
     error: str
     message: str
+
+
+CONTRACT: tuple[type[BaseModel], ...] = (
+    ModelSummary,
+    ListModelsResponse,
+    ModelVersionInfo,
+    DescribeModel,
+    DescribeReceipt,
+    DescribeCard,
+    UpdateCard,
+    DescribeCardSchema,
+    ParameterInfo,
+    DescribeParameters,
+    CreateJob,
+    CreateJobResponse,
+    DescribeJob,
+    ListJobsResponse,
+    FetchJobOutputResponse,
+    HealthResponse,
+    ErrorResponse,
+)
+"""Every model of the contract, in the order ``tokens.ts`` mirrors them."""

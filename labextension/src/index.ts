@@ -1,34 +1,76 @@
 import {
+  ILabShell,
   ILayoutRestorer,
   JupyterFrontEnd,
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
-import { ICommandPalette } from '@jupyterlab/apputils';
+import { ICommandPalette, ToolbarButton } from '@jupyterlab/apputils';
+import { DocumentRegistry, IDocumentWidget } from '@jupyterlab/docregistry';
+import type { Widget } from '@lumino/widgets';
 
 import { mlopsIcon } from './icon';
-import { ModelsPanel } from './panel';
+import { INotebookHandle } from './notebookView';
+import { MlopsSidebar } from './panel';
 
 /** Command ids. */
 namespace CommandIDs {
   export const open = 'jupyter-mlops:open';
+  export const launch = 'jupyter-mlops:launch';
+  export const jobs = 'jupyter-mlops:jobs';
+  export const models = 'jupyter-mlops:models';
 }
 
 const PANEL_ID = 'jupyter-mlops-sidebar';
 
+/** The open notebook behind a main-area widget, if it is one. */
+function notebookOf(widget: Widget | null): INotebookHandle | null {
+  const context = (widget as { context?: DocumentRegistry.Context } | null)
+    ?.context;
+  if (!context || !context.path.endsWith('.ipynb')) {
+    return null;
+  }
+  const model = context.model as DocumentRegistry.IModel & {
+    getMetadata?: (key: string) => unknown;
+    setMetadata?: (key: string, value: unknown) => void;
+  };
+  if (!model.getMetadata || !model.setMetadata) {
+    return null;
+  }
+  return {
+    get path() {
+      return context.path;
+    },
+    getMetadata: key => model.getMetadata!(key),
+    setMetadata: (key, value) => model.setMetadata!(key, value),
+    get dirty() {
+      return model.dirty;
+    },
+    save: () => context.save()
+  };
+}
+
 /**
- * Adds the MLOps panel to the left sidebar and a command to open it.
+ * The MLOps sidebar (this notebook, jobs, models), its commands and a
+ * notebook toolbar button that opens the launch form.
+ *
+ * Nothing here waits on the server: the panel loads its data when shown.
  */
 const plugin: JupyterFrontEndPlugin<void> = {
   id: 'jupyter-mlops:plugin',
-  description: 'Lists the MLflow registered models in a sidebar panel.',
+  description:
+    'Model card, launch, jobs and registered models of MLflow in a sidebar.',
   autoStart: true,
-  optional: [ICommandPalette, ILayoutRestorer],
+  optional: [ICommandPalette, ILayoutRestorer, ILabShell],
   activate: (
     app: JupyterFrontEnd,
     palette: ICommandPalette | null,
-    restorer: ILayoutRestorer | null
+    restorer: ILayoutRestorer | null,
+    labShell: ILabShell | null
   ): void => {
-    const panel = new ModelsPanel();
+    const panel = new MlopsSidebar({
+      openFile: path =>
+        void app.commands.execute('docmanager:open', { path })
+    });
     panel.id = PANEL_ID;
     panel.title.icon = mlopsIcon;
     panel.title.caption = 'MLOps';
@@ -38,17 +80,59 @@ const plugin: JupyterFrontEndPlugin<void> = {
       restorer.add(panel, PANEL_ID);
     }
 
+    // "This notebook" follows the active notebook.
+    const follow = (): void => panel.setNotebook(notebookOf(app.shell.currentWidget));
+    if (labShell) {
+      labShell.currentChanged.connect(follow);
+    }
+    app.restored.then(follow).catch(() => undefined);
+
+    const show = (tab: 'notebook' | 'jobs' | 'models') => () => {
+      follow();
+      panel.showTab(tab);
+      app.shell.activateById(panel.id);
+    };
     app.commands.addCommand(CommandIDs.open, {
       label: 'Open MLOps panel',
-      caption: 'Show the registered models in the left sidebar',
+      caption: 'Show the MLOps sidebar',
       icon: mlopsIcon,
-      execute: () => {
-        app.shell.activateById(panel.id);
-      }
+      execute: () => app.shell.activateById(panel.id)
+    });
+    app.commands.addCommand(CommandIDs.launch, {
+      label: 'Launch notebook as an MLflow job…',
+      caption: 'Edit the card and parameters, then run or sweep the notebook',
+      icon: mlopsIcon,
+      execute: show('notebook')
+    });
+    app.commands.addCommand(CommandIDs.jobs, {
+      label: 'Show MLOps jobs',
+      execute: show('jobs')
+    });
+    app.commands.addCommand(CommandIDs.models, {
+      label: 'Show registered models',
+      execute: show('models')
     });
     if (palette) {
-      palette.addItem({ command: CommandIDs.open, category: 'MLOps' });
+      for (const command of Object.values(CommandIDs)) {
+        palette.addItem({ command, category: 'MLOps' });
+      }
     }
+
+    app.docRegistry.addWidgetExtension('Notebook', {
+      createNew: (widget: IDocumentWidget) => {
+        const button = new ToolbarButton({
+          className: 'jp-mlops-LaunchButton',
+          icon: mlopsIcon,
+          tooltip: 'Launch as an MLflow job (MLOps)',
+          onClick: () => {
+            app.shell.activateById(widget.id);
+            void app.commands.execute(CommandIDs.launch);
+          }
+        });
+        widget.toolbar.insertItem(10, 'mlopsLaunch', button);
+        return button;
+      }
+    });
   }
 };
 

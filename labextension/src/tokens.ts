@@ -1,9 +1,20 @@
 /**
- * REST contract of the jupyter-mlops server extension.
+ * REST contract of the jupyter-mlops server extension, under `{base_url}mlops/`.
  *
  * Each interface mirrors one pydantic model in
- * `jupyter_mlops/server/models.py`, field for field.
+ * `jupyter_mlops/server/models.py`, field for field, in the same order; a
+ * Python test compares them, and `jupyter_mlops/server/openapi.json` is
+ * generated from the same models.
  */
+
+/** A JSON value; the parameter's declared type says which one is valid. */
+export type JsonValue =
+  | null
+  | boolean
+  | number
+  | string
+  | JsonValue[]
+  | { [key: string]: JsonValue };
 
 /** Mirrors `ModelSummary`. */
 export interface IModelSummary {
@@ -24,10 +35,113 @@ export interface IListModelsResponse {
   models: IModelSummary[];
 }
 
-/** Mirrors `ErrorResponse`, the body of every error answer. */
-export interface IErrorResponse {
-  error: string;
-  message: string;
+/** Mirrors `ModelVersionInfo`. */
+export interface IModelVersionInfo {
+  version: string;
+  run_id: string | null;
+  status: string | null;
+  source: string | null;
+  created_at: number | null;
+  tags: Record<string, string>;
+  aliases: string[];
+  card: Record<string, JsonValue> | null;
+  /** Endpoint under `{base_url}mlops/` of the run's receipt. */
+  receipt_url: string | null;
+  run_url: string | null;
+}
+
+/** Mirrors `DescribeModel`, the body of `GET mlops/models/{name}`. */
+export interface IDescribeModel extends IModelSummary {
+  versions: IModelVersionInfo[];
+}
+
+/** Mirrors `DescribeReceipt`, the body of `GET mlops/receipts/{run_id}`. */
+export interface IDescribeReceipt {
+  run_id: string;
+  receipt: Record<string, JsonValue>;
+}
+
+/** Mirrors `DescribeCard`, the body of `GET mlops/card?path=`. */
+export interface IDescribeCard {
+  path: string;
+  card: Record<string, JsonValue> | null;
+  schema_version: number;
+}
+
+/** Mirrors `UpdateCard`, the body of `PUT mlops/card`. */
+export interface IUpdateCard {
+  path: string;
+  card: Record<string, JsonValue>;
+}
+
+/** Mirrors `DescribeCardSchema`, the body of `GET mlops/card/schema`. */
+export interface IDescribeCardSchema {
+  schema_version: number;
+  json_schema: Record<string, JsonValue>;
+}
+
+/** Mirrors `ParameterInfo`. */
+export interface IParameterInfo {
+  name: string;
+  /** One of int, float, str, bool, list, dict, any. */
+  type: string;
+  default?: JsonValue;
+  help: string;
+}
+
+/** Mirrors `DescribeParameters`, the body of `GET mlops/parameters?path=`. */
+export interface IDescribeParameters {
+  path: string;
+  has_cell: boolean;
+  parameters: IParameterInfo[];
+}
+
+/** Mirrors `CreateJob`, the body of `POST mlops/jobs`. */
+export interface ICreateJob {
+  path: string;
+  parameters?: Record<string, JsonValue>;
+  sweep?: Record<string, JsonValue[]>;
+}
+
+/** Mirrors `CreateJobResponse`. */
+export interface ICreateJobResponse {
+  run_id: string;
+  sweep: boolean;
+  children: string[];
+}
+
+/** Mirrors `DescribeJob`, the body of `GET mlops/jobs/{run_id}`. */
+export interface IDescribeJob {
+  run_id: string;
+  experiment_id: string;
+  name: string;
+  status: JobStatus;
+  notebook: string;
+  parameters: Record<string, JsonValue>;
+  executor: string;
+  cells_done: number;
+  cells_total: number;
+  start_time: number | null;
+  end_time: number | null;
+  duration_s: number | null;
+  failure_reason: string | null;
+  failed_cell: number | null;
+  ename: string | null;
+  evalue: string | null;
+  parent_run_id: string | null;
+  is_sweep: boolean;
+  artifact_uri: string;
+  run_url: string | null;
+}
+
+/** Mirrors `ListJobsResponse`, the body of `GET mlops/jobs`. */
+export interface IListJobsResponse {
+  jobs: IDescribeJob[];
+}
+
+/** Mirrors `FetchJobOutputResponse`. */
+export interface IFetchJobOutputResponse {
+  path: string;
 }
 
 /** Mirrors `HealthResponse`, the body of `GET mlops/health`. */
@@ -35,3 +149,24 @@ export interface IHealthResponse {
   version: string;
   tracking_uri: string;
 }
+
+/** Mirrors `ErrorResponse`, the body of every error answer. */
+export interface IErrorResponse {
+  error: string;
+  message: string;
+}
+
+/** The states of a job (an MLflow run). */
+export type JobStatus =
+  | 'SCHEDULED'
+  | 'RUNNING'
+  | 'FINISHED'
+  | 'FAILED'
+  | 'KILLED';
+
+/** States after which a job never changes. */
+export const TERMINAL_STATUSES: ReadonlyArray<JobStatus> = [
+  'FINISHED',
+  'FAILED',
+  'KILLED'
+];

@@ -1,0 +1,132 @@
+"""REST handlers for jobs: submit a run or sweep, list, describe, cancel, fetch the output."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from .base import RUN_ID, InvalidRequestError, MlopsHandler, guarded
+from .handlers import known_fields, run_url
+from .models import (
+    CreateJob,
+    CreateJobResponse,
+    DescribeJob,
+    FetchJobOutputResponse,
+    ListJobsResponse,
+)
+from .paths import relative_to_root
+
+OUTPUTS_FOLDER = "mlops-outputs"
+"""Folder under the server root where executed notebooks are fetched to be opened."""
+
+
+class JobsHandler(MlopsHandler):
+    """``POST mlops/jobs`` submits; ``GET mlops/jobs?status=&parent=&max_results=`` lists."""
+
+    @guarded("execute")
+    async def post(self) -> None:
+        from ..jobs.submit import submit_job, submit_sweep
+
+        request = self.read_body(CreateJob)
+        notebook = self.notebook_path(request.path)
+        app = self.mlops_app
+        uri = await self.call(app.resolved_tracking_uri)
+        where: dict[str, Any] = {"executor": app.job_executor(), "tracking_uri": uri}
+        if request.sweep:
+            parent, children = await self.call(
+                submit_sweep, notebook, request.sweep, request.parameters, **where
+            )
+            answer = CreateJobResponse(run_id=parent, sweep=True, children=children)
+        else:
+            run_id = await self.call(submit_job, notebook, request.parameters, **where)
+            answer = CreateJobResponse(run_id=run_id, sweep=False)
+        self.write_model(answer, status=201)
+
+    @guarded()
+    async def get(self) -> None:
+        from ..jobs.submit import list_jobs
+
+        status = self.get_query_argument("status", None) or None
+        parent = self.get_query_argument("parent", None) or None
+        if parent is not None and not RUN_ID.match(parent):
+            raise InvalidRequestError(f"parent {parent!r} is not a run id.")
+        limit = self.get_query_argument("max_results", "200")
+        if not limit.isdigit() or not 1 <= int(limit) <= 1000:
+            raise InvalidRequestError(f"max_results must be 1 to 1000, got {limit!r}.")
+        uri = await self.call(self.mlops_app.resolved_tracking_uri)
+        jobs = await self.call(
+            list_jobs, status, parent=parent, max_results=int(limit), tracking_uri=uri
+        )
+        self.write_model(ListJobsResponse(jobs=[describe(job, uri) for job in jobs]))
+
+
+class JobHandler(MlopsHandler):
+    """``GET mlops/jobs/{run_id}``: one job."""
+
+    @guarded()
+    async def get(self, run_id: str) -> None:
+        from ..jobs.submit import describe_job
+
+        run_id = self.run_id_argument(run_id)
+        uri = await self.call(self.mlops_app.resolved_tracking_uri)
+        job = await self.call(describe_job, run_id, uri)
+        self.write_model(describe(job, uri))
+
+
+class CancelJobHandler(MlopsHandler):
+    """``POST mlops/jobs/{run_id}/cancel``: stop a job (idempotent); answers its new state."""
+
+    @guarded("execute")
+    async def post(self, run_id: str) -> None:
+        from ..jobs.submit import cancel_job
+
+        run_id = self.run_id_argument(run_id)
+        uri = await self.call(self.mlops_app.resolved_tracking_uri)
+        job = await self.call(cancel_job, run_id, uri)
+        self.write_model(describe(job, uri))
+
+
+class JobOutputHandler(MlopsHandler):
+    """``POST mlops/jobs/{run_id}/output``: fetch the executed notebook under the server root.
+
+    It lands in ``mlops-outputs/<run_id>/`` so JupyterLab can open it like any file.
+    """
+
+    @guarded()
+    async def post(self, run_id: str) -> None:
+        run_id = self.run_id_argument(run_id)
+        uri = await self.call(self.mlops_app.resolved_tracking_uri)
+        folder = Path(self.root_dir) / OUTPUTS_FOLDER / run_id
+        local = await self.call(_fetch_output, uri, run_id, folder)
+        relative = relative_to_root(self.root_dir, local)
+        if relative is None:  # the outputs folder is a symlink leaving the root
+            raise InvalidRequestError(f"{OUTPUTS_FOLDER}/ must be a folder inside the root.")
+        self.write_model(FetchJobOutputResponse(path=relative))
+
+
+def describe(job: Any, uri: str) -> DescribeJob:
+    """The REST view of a :class:`~jupyter_mlops.jobs.spec.JobInfo`."""
+    return DescribeJob(
+        **known_fields(DescribeJob, job.to_dict()),
+        run_url=run_url(uri, job.experiment_id, job.run_id),
+    )
+
+
+def _fetch_output(uri: str, run_id: str, folder: Path) -> Path:
+    from ..errors import NotFoundError
+    from ..jobs import spec
+    from ..jobs.submit import describe_job
+    from ..tracking import download_artifact
+
+    describe_job(run_id, uri)  # NotFoundError for a run that is not a job
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        local = Path(download_artifact(uri, run_id, spec.OUTPUT_DIR, str(folder)))
+    except Exception as exc:
+        raise NotFoundError(
+            f"Job {run_id} has no executed notebook yet: it is written when the job ends."
+        ) from exc
+    found = sorted(local.rglob("*.ipynb")) if local.is_dir() else [local]
+    if not found:
+        raise NotFoundError(f"Job {run_id} has no executed notebook under {spec.OUTPUT_DIR}/.")
+    return found[0]

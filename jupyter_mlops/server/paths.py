@@ -1,0 +1,60 @@
+"""Notebook paths from requests: relative to the server root, and never outside it."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path, PurePosixPath
+from urllib.parse import unquote
+
+from ..errors import NotebookError
+
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+
+
+class PathOutsideRootError(NotebookError):
+    """A request named a file outside the Jupyter server's root folder."""
+
+    code = "PATH_OUTSIDE_ROOT"
+    http_status = 403
+
+
+def _refuse(path: str, why: str) -> PathOutsideRootError:
+    return PathOutsideRootError(
+        f"Refused notebook path {path!r}: {why}. Give a path relative to the Jupyter server's "
+        "root folder, as the file browser shows it."
+    )
+
+
+def resolve_notebook_path(root_dir: str | Path, path: str) -> Path:
+    """The absolute path of ``path`` inside ``root_dir``, refusing anything that leaves it.
+
+    ``path`` is what the file browser shows: relative, ``/``-separated. URL-encoded text is
+    decoded before checking, and symlinks are followed before the containment check, so
+    ``../``, ``..%2F``, absolute paths, URL schemes, a sibling folder sharing the root's
+    prefix and a symlink pointing outside are all refused.
+    """
+    if not isinstance(path, str) or not path.strip():
+        raise NotebookError("A notebook path is required, relative to the server root.")
+    for text in {path, unquote(path)}:
+        if "\x00" in text:
+            raise _refuse(path, "it contains a NUL character")
+        if _SCHEME.match(text) or "://" in text:
+            raise _refuse(path, "URLs and URL schemes are not notebook paths")
+        if text.startswith(("/", "\\", "~")):
+            raise _refuse(path, "absolute paths are not allowed")
+        if ".." in PurePosixPath(text.replace("\\", "/")).parts:
+            raise _refuse(path, "'..' is not allowed")
+    root = Path(root_dir).expanduser().resolve()
+    target = (root / unquote(path)).resolve()
+    if not target.is_relative_to(root):
+        raise _refuse(path, "it resolves outside the server root")
+    return target
+
+
+def relative_to_root(root_dir: str | Path, path: str | Path) -> str | None:
+    """``path`` as the file browser names it, or ``None`` when it is outside the root."""
+    root = Path(root_dir).expanduser().resolve()
+    resolved = Path(path).resolve()
+    if not resolved.is_relative_to(root):
+        return None
+    return resolved.relative_to(root).as_posix()
