@@ -1,0 +1,126 @@
+"""The launcher widget in a real JupyterLab, driven by headless Chromium.
+
+The open notebook's kernel finds its notebook through jupyter_server's session, the launcher
+renders its form from the parameters cell, a click on Launch starts a real job, and the
+job's progress bar, updated from the kernel while the job runs, reaches done.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+from browser_support import JupyterLab, launch_chromium
+from test_browser import ARTIFACTS, require_chromium
+
+LOAD_TIMEOUT = 60_000
+STEP_TIMEOUT = 30_000
+JOB_TIMEOUT = 240_000
+
+WIDGET = ".jp-mlops-w"
+
+
+def write_launch_notebook(folder: Path) -> Path:
+    nb = nbformat.v4.new_notebook()
+    params = nbformat.v4.new_code_cell("x: int = 1  # how much")
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [
+        params,
+        nbformat.v4.new_code_cell("y = x * 2"),
+        nbformat.v4.new_code_cell(
+            "import jupyter_mlops as mlops\nw = mlops.launcher()\nw.poll_interval = 0.5\nw"
+        ),
+    ]
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    path = folder / "launch.ipynb"
+    nbformat.write(nb, path)
+    return path
+
+
+@pytest.mark.browser
+@pytest.mark.timeout(420)
+def test_launcher_widget_launches_and_shows_progress_to_done(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    require_chromium()
+    from playwright.sync_api import expect, sync_playwright
+
+    expect.set_options(timeout=STEP_TIMEOUT)
+
+    root = tmp_path / "root"
+    root.mkdir()
+    write_launch_notebook(root)
+    uri = f"sqlite:///{root / 'mlflow.db'}"
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)  # the kernels inherit it from the server
+    # Create the store's tables now: the server extension and the kernel would otherwise both
+    # run MLflow's first-use migrations on the fresh SQLite file at the same moment.
+    from jupyter_mlops.tracking import get_client
+
+    get_client(uri).search_experiments()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    lab = JupyterLab(
+        tmp_path / "lab", root_dir=root, extra_args=["--LabApp.expose_app_in_browser=True"]
+    )
+    try:
+        lab.start()
+        with sync_playwright() as playwright:
+            browser = launch_chromium(playwright)
+            try:
+                page = browser.new_page(viewport={"width": 1280, "height": 900})
+                page.set_default_timeout(STEP_TIMEOUT)
+                try:
+                    page.goto(
+                        f"{lab.base_url}lab/tree/launch.ipynb?reset&token={lab.token}",
+                        wait_until="domcontentloaded",
+                        timeout=LOAD_TIMEOUT,
+                    )
+                    page.wait_for_selector(
+                        "#jupyterlab-splash", state="detached", timeout=LOAD_TIMEOUT
+                    )
+                    page.wait_for_selector(".jp-NotebookPanel", timeout=LOAD_TIMEOUT)
+                    page.wait_for_function(
+                        "() => window.jupyterapp && window.jupyterapp.shell.currentWidget"
+                        " && window.jupyterapp.shell.currentWidget.sessionContext"
+                        " && window.jupyterapp.shell.currentWidget.sessionContext.session"
+                        " && window.jupyterapp.shell.currentWidget.sessionContext.session.kernel",
+                        timeout=LOAD_TIMEOUT,
+                    )
+                    page.evaluate(
+                        "() => window.jupyterapp.commands.execute('notebook:run-all-cells')"
+                    )
+                    widget = page.locator(WIDGET)
+                    expect(widget).to_be_visible(timeout=LOAD_TIMEOUT)
+                    expect(widget).to_contain_text("x")
+                    expect(widget).to_contain_text("how much")
+                    page.screenshot(path=str(ARTIFACTS / "launcher-01-rendered.png"))
+
+                    widget.locator("button", has_text="Launch").click()
+                    progress = widget.locator(".jp-mlops-w-progress")
+                    expect(progress).to_have_count(1, timeout=LOAD_TIMEOUT)
+                    page.screenshot(path=str(ARTIFACTS / "launcher-02-launched.png"))
+                    expect(widget).to_contain_text("Done: 1/1 finished.", timeout=JOB_TIMEOUT)
+                    expect(progress).to_contain_text("FINISHED")
+                    expect(progress.locator(".progress-bar-success")).to_have_count(1)
+                    page.screenshot(path=str(ARTIFACTS / "launcher-03-done.png"))
+                except BaseException:
+                    page.screenshot(path=str(ARTIFACTS / "launcher-failure.png"))
+                    raise
+            finally:
+                browser.close()
+    except BaseException:
+        print(f"jupyter lab log (tail):\n{lab.log_tail()}", file=sys.stderr)
+        raise
+    finally:
+        lab.stop()
+
+    from jupyter_mlops.jobs.submit import list_jobs
+
+    jobs = list_jobs(tracking_uri=uri)
+    assert [j.status for j in jobs] == ["FINISHED"]
+    assert jobs[0].notebook == str((root / "launch.ipynb").resolve())
