@@ -33,6 +33,13 @@ _LAZY = {
     "wait_for_job": "jupyter_mlops.jobs.submit",
     "get_receipt": "jupyter_mlops.provenance",
     "sync": "jupyter_mlops.tracking.spool",
+    "replay": "jupyter_mlops.reproduce.replay",
+    "diff": "jupyter_mlops.reproduce.run_diff",
+    "card_editor": "jupyter_mlops.widgets",
+    "launcher": "jupyter_mlops.widgets",
+    "jobs": "jupyter_mlops.widgets",
+    "models": "jupyter_mlops.widgets",
+    "compare": "jupyter_mlops.widgets",
 }
 
 __all__ = ["__version__", *sorted(_LAZY)]
@@ -50,8 +57,11 @@ if TYPE_CHECKING:
     from .params import read_parameters
     from .provenance import get_receipt
     from .registry import describe_model, list_models, log_model, register, register_run
+    from .reproduce.replay import replay
+    from .reproduce.run_diff import diff
     from .tracking.logging import log
     from .tracking.spool import sync
+    from .widgets import card_editor, compare, jobs, launcher, models
 
 
 def __getattr__(name: str) -> Any:
@@ -61,6 +71,13 @@ def __getattr__(name: str) -> Any:
     value = getattr(importlib.import_module(module), name)
     globals()[name] = value
     return value
+
+
+def load_ipython_extension(ipython: Any) -> None:
+    """``%load_ext jupyter_mlops``: registers ``%mlops``; MLflow, pandas and plotly load later."""
+    from .magics import MlopsMagics
+
+    ipython.register_magics(MlopsMagics)
 
 
 def _jupyter_labextension_paths() -> list[dict[str, str]]:

@@ -87,6 +87,33 @@ def _parser() -> argparse.ArgumentParser:
     receipt.add_argument("run_id")
     sub.add_parser(parents=[common], name="sync", help="push spooled registrations to MLflow")
 
+    replay = sub.add_parser(
+        parents=[common],
+        name="replay",
+        help="re-run a run from its notebook snapshot and check it reproduces (exit 1 if not)",
+    )
+    replay.add_argument("run_id")
+    replay.add_argument("--executor", help="executor name (default: local)")
+    replay.add_argument(
+        "--tolerance",
+        action="append",
+        default=[],
+        metavar="METRIC=ABS",
+        help="allowed absolute difference of a metric (repeatable; default: exact)",
+    )
+    replay.add_argument(
+        "--allow-changed-data",
+        action="store_true",
+        help="replay even if input files changed since the run (recorded on the replay run)",
+    )
+    diff = sub.add_parser(
+        parents=[common],
+        name="diff",
+        help="what differs between two runs: notebook, parameters, card, inputs, environment...",
+    )
+    diff.add_argument("run_a")
+    diff.add_argument("run_b")
+
     demo = sub.add_parser(
         parents=[common],
         name="demo",

@@ -306,3 +306,42 @@ def cmd_demo(args: argparse.Namespace, out: Output) -> int:
             f"{settings.tracking_uri}\nlist models: jupyter mlops models"
         )
     return code
+
+
+# -- reproducibility ---------------------------------------------------------------------------
+def cmd_replay(args: argparse.Namespace, out: Output) -> int:
+    from .reproduce.facts import describe_package_changes
+    from .reproduce.replay import parse_tolerances, plan_replay, run_replay
+
+    plan = plan_replay(
+        args.run_id,
+        args.executor,
+        parse_tolerances(args.tolerance),
+        args.allow_changed_data,
+        args.tracking_uri,
+    )
+    python = plan.environment["python"]
+    if python["a"] != python["b"]:
+        out.note(f"environment: python {python['a']} -> {python['b']}")
+    for line in describe_package_changes(plan.environment):
+        out.note(f"environment: {line}")
+    for change in plan.changed_inputs:
+        out.note(
+            f"input {change['path']} {change['status']}: sha256 {change['old_sha256']} -> "
+            f"{change['new_sha256']} (allowed by --allow-changed-data)"
+        )
+    progress = _Progress(enabled=not args.json)
+    try:
+        result = run_replay(plan, on_progress=progress)
+    finally:
+        progress.close()
+    out.emit(result.to_dict(), str(result))
+    return 0 if result.reproduced else 1
+
+
+def cmd_diff(args: argparse.Namespace, out: Output) -> int:
+    from .reproduce.run_diff import diff
+
+    result = diff(args.run_a, args.run_b, args.tracking_uri)
+    out.emit(result.to_dict(), str(result))
+    return 0

@@ -66,6 +66,13 @@ class RegistrationError(MlopsError):
     code = "REGISTRATION_FAILED"
 
 
+class InputDataChangedError(MlopsError):
+    """A run's input files differ from the fingerprints in its receipt."""
+
+    code = "INPUT_DATA_CHANGED"
+    http_status = 409
+
+
 class JobFailedError(MlopsError):
     """A job ended FAILED or KILLED; carries papermill's structured fields."""
 

@@ -79,10 +79,16 @@ def git_state(folder: Path) -> dict[str, Any] | None:
 
 
 def source_facts(
-    notebook_path: Path, parameters: dict[str, Any], card: dict[str, Any] | None
+    notebook_path: Path,
+    parameters: dict[str, Any],
+    card: dict[str, Any] | None,
+    folder: Path | None = None,
 ) -> dict[str, Any]:
-    """The submit-side half of a receipt."""
-    folder = notebook_path.parent
+    """The submit-side half of a receipt; git state and inputs are read in ``folder``.
+
+    ``folder`` defaults to the notebook's own folder.
+    """
+    folder = folder or notebook_path.parent
     return {
         "notebook": {"path": str(notebook_path), "sha256": sha256_file(notebook_path)},
         "parameters": parameters,

@@ -12,6 +12,7 @@ import os
 import shutil
 import sys
 import warnings
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -433,6 +434,24 @@ def register_run(
     )
 
 
+def promote(name: str, version: str | int, alias: str, tracking_uri: str | None = None) -> None:
+    """Point ``alias`` (``champion``, ``challenger``...) of model ``name`` at ``version``."""
+    from mlflow.exceptions import MlflowException
+
+    client = get_client(get_settings(tracking_uri).tracking_uri)
+    try:
+        client.get_model_version(name, str(version))
+    except MlflowException as exc:
+        raise NotFoundError(
+            f"No version {version} of registered model {name!r}. List them with "
+            "`jupyter mlops models`."
+        ) from exc
+    try:
+        client.set_registered_model_alias(name, alias, str(version))
+    except MlflowException as exc:
+        raise RegistrationError(f"Cannot set alias {alias!r}: {exc.message}") from None
+
+
 # -- listing -----------------------------------------------------------------------------------
 def _summary(model: Any) -> dict[str, Any]:
     tags = dict(model.tags or {})
@@ -452,22 +471,58 @@ def _summary(model: Any) -> dict[str, Any]:
     }
 
 
+def iter_models(
+    tracking_uri: str | None = None,
+    filter_string: str | None = None,
+    *,
+    order_by: list[str] | None = None,
+    page_size: int = 1000,
+) -> Iterator[dict[str, Any]]:
+    """Registered models with their card fields, page by page, in ``order_by`` order.
+
+    Stop iterating to stop fetching: a caller that only needs the most recently updated
+    models (``order_by=["last_updated_timestamp DESC"]``) reads one small page.
+    """
+    uri = get_settings(tracking_uri).tracking_uri
+    probe(uri)  # fail in seconds, not after MLflow's minutes of retries
+    client = get_client(uri)
+    token = None
+    while True:
+        page = client.search_registered_models(
+            filter_string=filter_string, max_results=page_size, order_by=order_by, page_token=token
+        )
+        for model in page:
+            yield _summary(model)
+        token = page.token
+        if not token:
+            return
+
+
 def list_models(
     tracking_uri: str | None = None, filter_string: str | None = None
 ) -> list[dict[str, Any]]:
     """Every registered model with its card fields, aliases and latest version."""
-    uri = get_settings(tracking_uri).tracking_uri
-    probe(uri)  # fail in seconds, not after MLflow's minutes of retries
-    client = get_client(uri)
-    models, token = [], None
-    while True:
-        page = client.search_registered_models(
-            filter_string=filter_string, max_results=1000, page_token=token
-        )
-        models += [_summary(m) for m in page]
-        token = page.token
-        if not token:
-            return models
+    return list(iter_models(tracking_uri, filter_string))
+
+
+def _last_replay(client: Any, run_id: str | None) -> dict[str, Any] | None:
+    """The last replay of a version's run: its verdict, when, and the replay run; or None."""
+    from .reproduce import facts
+
+    if not run_id:
+        return None
+    try:
+        tags = client.get_run(run_id).data.tags
+    except Exception:
+        return None  # the run was deleted: a version can outlive it
+    if facts.REPLAY_LAST_RUN not in tags:
+        return None
+    return {
+        "verdict": tags.get(facts.REPLAY_VERDICT),
+        "reproduced": tags.get(facts.REPLAY_VERDICT) == facts.REPRODUCED,
+        "at": float(tags.get(facts.REPLAY_AT) or 0) or None,
+        "replay_run_id": tags[facts.REPLAY_LAST_RUN],
+    }
 
 
 def describe_model(name: str, tracking_uri: str | None = None) -> dict[str, Any]:
@@ -492,6 +547,7 @@ def describe_model(name: str, tracking_uri: str | None = None) -> dict[str, Any]
             "created_at": v.creation_timestamp,
             "tags": dict(v.tags or {}),
             "aliases": list(v.aliases or []),
+            "replay": _last_replay(client, v.run_id),
         }
         for v in sorted(versions, key=lambda v: -int(v.version))
     ]
@@ -504,8 +560,10 @@ __all__ = [
     "MlopsError",
     "Registration",
     "describe_model",
+    "iter_models",
     "list_models",
     "log_model",
+    "promote",
     "push_entry",
     "register",
     "register_run",

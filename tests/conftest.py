@@ -102,7 +102,7 @@ def mlops_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MlflowSer
 
 
 @pytest.fixture(autouse=True)
-def mlops_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def mlops_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """Each test works in its own folder with its own spool, on the embedded store."""
     work = tmp_path / "work"
     work.mkdir()
@@ -122,7 +122,20 @@ def mlops_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv(
         "PYTHONPATH", os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))
     )
-    return work
+    yield work
+    _reset_mlflow_globals()
+
+
+def _reset_mlflow_globals() -> None:
+    """No active run or global tracking URI may leak from one test into the next."""
+    if "mlflow" not in sys.modules:
+        return
+    import mlflow
+    from mlflow.tracking._tracking_service import utils as tracking_utils
+
+    while mlflow.active_run() is not None:
+        mlflow.end_run()
+    tracking_utils._tracking_uri = None
 
 
 @pytest.fixture(params=["embedded", "server"])
@@ -185,3 +198,36 @@ def run_cli(
         timeout=timeout,
         env=env or dict(os.environ),
     )
+
+
+# -- the Jupyter server extension --------------------------------------------------------------
+@pytest.fixture
+def mlops_tracking_uri(tmp_path: Path) -> str:
+    """The store the server extension reads; a test may override it (e.g. the real server)."""
+    return f"sqlite:///{tmp_path / 'mlflow.db'}"
+
+
+@pytest.fixture
+def mlops_app_config(mlops_tracking_uri: str) -> dict[str, Any]:
+    """``MlopsApp`` traits; the background warm-up is tested on its own."""
+    return {"tracking_uri": mlops_tracking_uri, "warm_models_cache": False}
+
+
+@pytest.fixture
+def mlops_serverapp_config() -> dict[str, Any]:
+    return {}
+
+
+@pytest.fixture
+def jp_server_config(
+    mlops_app_config: dict[str, Any], mlops_serverapp_config: dict[str, Any]
+) -> dict[str, Any]:
+    """The extension enabled, and no handler reachable without authentication."""
+    return {
+        "ServerApp": {
+            "jpserver_extensions": {"jupyter_mlops": True},
+            "allow_unauthenticated_access": False,
+            **mlops_serverapp_config,
+        },
+        "MlopsApp": mlops_app_config,
+    }

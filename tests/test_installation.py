@@ -10,8 +10,9 @@ import pytest
 
 
 def _jupyter(*args: str) -> str:
-    out = subprocess.run([sys.executable, "-m", "jupyter", *args], capture_output=True, text=True,
-                         timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-m", "jupyter", *args], capture_output=True, text=True, timeout=120
+    )
     return re.sub(r"\x1b\[[0-9;]*m", "", out.stdout + out.stderr)  # drop colour codes
 
 

@@ -22,8 +22,16 @@ CANCEL_WAIT_S = 8.0
 class _Prepared:
     """A notebook read and checked once, ready to be submitted any number of times."""
 
-    def __init__(self, notebook: str | Path, settings: Settings, experiment: str | None) -> None:
+    def __init__(
+        self,
+        notebook: str | Path,
+        settings: Settings,
+        experiment: str | None,
+        cwd: str | Path | None = None,
+    ) -> None:
         self.path = Path(notebook).expanduser().resolve()
+        # Where the notebook runs and its inputs are read: its own folder unless told otherwise.
+        self.cwd = Path(cwd).expanduser().resolve() if cwd else self.path.parent
         self.nb = load_notebook_json(self.path)
         self.card = card_from_notebook(self.nb)
         self.contract: ParametersContract = read_contract(self.nb)
@@ -40,7 +48,7 @@ class _Prepared:
 
         if self._source is None:
             card = self.card.model_dump(mode="json") if self.card else None
-            self._source = source_facts(self.path, {}, card)
+            self._source = source_facts(self.path, {}, card, self.cwd)
         return {**self._source, "parameters": parameters}
 
     def create_run(
@@ -59,7 +67,7 @@ class _Prepared:
             spec.JOB: "true",
             spec.NOTEBOOK: str(self.path),
             spec.NOTEBOOK_NAME: self.path.name,
-            spec.CWD: str(self.path.parent),
+            spec.CWD: str(self.cwd),
             spec.EXECUTOR: self.settings.executor,
             spec.PARAMETERS: json.dumps(parameters),
             spec.SUBMITTED_AT: time.time(),
@@ -110,6 +118,8 @@ def submit_job(
     executor: str | None = None,
     tracking_uri: str | None = None,
     from_text: bool = False,
+    cwd: str | Path | None = None,
+    tags: dict[str, Any] | None = None,
 ) -> str:
     """Validate and submit one run of ``notebook``; returns the MLflow run id (the job id).
 
@@ -119,12 +129,17 @@ def submit_job(
         Values for the notebook's ``parameters`` cell; strings are coerced when ``from_text``.
     timeout
         Seconds after which the whole job is stopped and marked FAILED (reason ``timeout``).
+    cwd
+        Folder the notebook runs in and its card's inputs are read from (default: the
+        notebook's folder); lets a copy of a notebook run where the original lived.
+    tags
+        Extra tags set on the run when it is created.
     """
     settings = get_settings(tracking_uri, executor)
     _check_timeout(timeout)
-    prepared = _Prepared(notebook, settings, experiment)
+    prepared = _Prepared(notebook, settings, experiment, cwd)
     values = validate(prepared.contract, parameters or {}, from_text=from_text)
-    run_id = prepared.create_run(values, timeout=timeout, kernel_name=kernel_name)
+    run_id = prepared.create_run(values, timeout=timeout, kernel_name=kernel_name, extra_tags=tags)
     prepared.start(run_id)
     return run_id
 
