@@ -214,10 +214,8 @@ def cmd_params(args: argparse.Namespace, out: Output) -> int:
 
 
 # -- registry ----------------------------------------------------------------------------------
-def cmd_models(args: argparse.Namespace, out: Output) -> int:
-    from .registry import list_models
-
-    models = list_models(args.tracking_uri)
+def models_text(models: list[dict[str, Any]]) -> str:
+    """The registered-models table shown by the CLI and the magics."""
     rows = [
         [
             m["name"],
@@ -229,11 +227,15 @@ def cmd_models(args: argparse.Namespace, out: Output) -> int:
         ]
         for m in models
     ]
-    text = (
-        _table(rows, ["NAME", "LATEST", "ALIASES", "OWNER", "RISK", "STAGE"])
-        if models
-        else "no registered models"
-    )
+    header = ["NAME", "LATEST", "ALIASES", "OWNER", "RISK", "STAGE"]
+    return _table(rows, header) if models else "no registered models"
+
+
+def cmd_models(args: argparse.Namespace, out: Output) -> int:
+    from .registry import list_models
+
+    models = list_models(args.tracking_uri)
+    text = models_text(models)
     out.emit(models, text)
     return 0
 

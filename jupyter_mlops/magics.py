@@ -277,23 +277,10 @@ class MlopsMagics(Magics):
         print(f"{args.name}: alias {args.alias!r} -> version {args.version}")
 
     def handle_models(self, args: argparse.Namespace) -> None:
-        from .commands import _table
+        from .commands import models_text
         from .registry import list_models
 
-        models = list_models()
-        rows = [
-            [
-                m["name"],
-                m["latest_version"],
-                ",".join(f"{a}=v{v}" for a, v in m["aliases"].items()),
-                m["owner"],
-                m["risk_tier"],
-                m["stage"],
-            ]
-            for m in models
-        ]
-        header = ["NAME", "LATEST", "ALIASES", "OWNER", "RISK", "STAGE"]
-        print(_table(rows, header) if models else "no registered models")
+        print(models_text(list_models()))
 
     def handle_receipt(self, args: argparse.Namespace) -> None:
         from .provenance import get_receipt
