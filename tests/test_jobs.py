@@ -225,3 +225,15 @@ def test_autolog_inside_a_job_lands_in_the_job_run(mlops_notebook):
     run = _run(run_id)
     assert "training_r2_score" in run.data.metrics
     assert run.data.params["fit_intercept"] == "True"
+
+
+def test_cancel_of_a_tracked_cell_run_says_how_to_stop_it(mlops_env):
+    from jupyter_mlops.tracking import log_batch
+
+    uri = get_settings().tracking_uri
+    client = get_client(uri)
+    run = client.create_run(client.create_experiment("cells"))
+    log_batch(uri, run.info.run_id, tags={spec.JOB: "true", spec.EXECUTOR: "interactive"})
+    with pytest.raises(InvalidParameterError, match="Interrupt the kernel"):
+        cancel_job(run.info.run_id)
+    assert _run(run.info.run_id).info.status == "RUNNING"

@@ -246,6 +246,11 @@ def cancel_job(run_id: str, tracking_uri: str | None = None) -> spec.JobInfo:
             cancel_job(child.run_id, settings.tracking_uri)
         client.set_terminated(run_id, "KILLED")
         return describe_job(run_id, settings.tracking_uri)
+    if job.executor == "interactive":
+        raise InvalidParameterError(
+            f"Run {run_id} is a notebook cell tracked with %%mlops track; it runs in your kernel "
+            "and cannot be cancelled as a job. Interrupt the kernel to stop it."
+        )
     log_batch(settings.tracking_uri, run_id, tags={spec.CANCEL: time.time()})
     run = client.get_run(run_id)
     executor = get_executor(run.data.tags.get(spec.EXECUTOR, "local"))
