@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -10,6 +11,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +51,38 @@ def launch_chromium(playwright: Any) -> Any:
         args=CHROMIUM_ARGS,
         timeout=30_000,
     )
+
+
+@contextlib.contextmanager
+def lab_page(
+    lab: JupyterLab, *, viewport: dict[str, int], step_timeout_ms: int, failure_shot: Path
+) -> Iterator[Any]:
+    """Start ``lab`` and yield a Chromium page for it.
+
+    A failure inside saves ``failure_shot`` and prints the tail of the lab's log; the browser
+    and the lab are always stopped.
+    """
+    from playwright.sync_api import sync_playwright
+
+    try:
+        lab.start()
+        with sync_playwright() as playwright:
+            browser = launch_chromium(playwright)
+            try:
+                page = browser.new_page(viewport=viewport)
+                page.set_default_timeout(step_timeout_ms)
+                try:
+                    yield page
+                except BaseException:
+                    page.screenshot(path=str(failure_shot))
+                    raise
+            finally:
+                browser.close()
+    except BaseException:
+        print(f"jupyter lab log (tail):\n{lab.log_tail()}", file=sys.stderr)
+        raise
+    finally:
+        lab.stop()
 
 
 class JupyterLab:

@@ -6,14 +6,13 @@ fields, and the panel's filter box must hide it when the text does not match.
 
 from __future__ import annotations
 
-import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
-from browser_support import CHROMIUM, JupyterLab, launch_chromium, running_under_ci
+from browser_support import CHROMIUM, JupyterLab, lab_page, running_under_ci
 
 import jupyter_mlops
 
@@ -191,7 +190,6 @@ def report_timing(timing: dict[str, Any]) -> None:
 @pytest.mark.timeout(300)
 def test_sidebar_lists_registered_model_and_filters_it(tmp_path: Path) -> None:
     require_chromium()
-    from playwright.sync_api import sync_playwright
     from sklearn.dummy import DummyClassifier
 
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
@@ -204,26 +202,14 @@ def test_sidebar_lists_registered_model_and_filters_it(tmp_path: Path) -> None:
         tmp_path / "lab", root_dir=tmp_path, extra_args=[f"--MlopsApp.tracking_uri={uri}"]
     )
     problems = PageProblems()
-    try:
-        lab.start()
-        with sync_playwright() as playwright:
-            browser = launch_chromium(playwright)
-            try:
-                page = browser.new_page(viewport={"width": 1280, "height": 800})
-                page.set_default_timeout(STEP_TIMEOUT)
-                problems.watch(page)
-                try:
-                    timing = drive_sidebar(page, lab, problems)
-                except BaseException:
-                    page.screenshot(path=str(ARTIFACTS / "failure.png"))
-                    raise
-            finally:
-                browser.close()
-    except BaseException:
-        print(f"jupyter lab log (tail):\n{lab.log_tail()}", file=sys.stderr)
-        raise
-    finally:
-        lab.stop()
+    with lab_page(
+        lab,
+        viewport={"width": 1280, "height": 800},
+        step_timeout_ms=STEP_TIMEOUT,
+        failure_shot=ARTIFACTS / "failure.png",
+    ) as page:
+        problems.watch(page)
+        timing = drive_sidebar(page, lab, problems)
 
     report_timing(timing)
 
@@ -336,8 +322,6 @@ def test_card_edit_launch_watch_and_find_the_model(tmp_path: Path) -> None:
     require_chromium()
     import shutil
 
-    from playwright.sync_api import sync_playwright
-
     root = tmp_path / "root"
     root.mkdir()
     shutil.copy(EXAMPLE, root / "train_classifier.ipynb")
@@ -345,23 +329,11 @@ def test_card_edit_launch_watch_and_find_the_model(tmp_path: Path) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     lab = JupyterLab(tmp_path / "lab", root_dir=root, extra_args=[f"--MlopsApp.tracking_uri={uri}"])
     problems = PageProblems()
-    try:
-        lab.start()
-        with sync_playwright() as playwright:
-            browser = launch_chromium(playwright)
-            try:
-                page = browser.new_page(viewport={"width": 1400, "height": 900})
-                page.set_default_timeout(STEP_TIMEOUT)
-                problems.watch(page)
-                try:
-                    drive_full_loop(page, lab, root, problems)
-                except BaseException:
-                    shot(page, "failure")
-                    raise
-            finally:
-                browser.close()
-    except BaseException:
-        print(f"jupyter lab log (tail):\n{lab.log_tail()}", file=sys.stderr)
-        raise
-    finally:
-        lab.stop()
+    with lab_page(
+        lab,
+        viewport={"width": 1400, "height": 900},
+        step_timeout_ms=STEP_TIMEOUT,
+        failure_shot=ARTIFACTS / "e2e-failure.png",
+    ) as page:
+        problems.watch(page)
+        drive_full_loop(page, lab, root, problems)

@@ -7,12 +7,11 @@ job's progress bar, updated from the kernel while the job runs, reaches done.
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import nbformat
 import pytest
-from browser_support import JupyterLab, launch_chromium
+from browser_support import JupyterLab, lab_page
 from test_browser import ARTIFACTS, require_chromium
 
 LOAD_TIMEOUT = 60_000
@@ -49,7 +48,7 @@ def test_launcher_widget_launches_and_shows_progress_to_done(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     require_chromium()
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     expect.set_options(timeout=STEP_TIMEOUT)
 
@@ -67,57 +66,41 @@ def test_launcher_widget_launches_and_shows_progress_to_done(
     lab = JupyterLab(
         tmp_path / "lab", root_dir=root, extra_args=["--LabApp.expose_app_in_browser=True"]
     )
-    try:
-        lab.start()
-        with sync_playwright() as playwright:
-            browser = launch_chromium(playwright)
-            try:
-                page = browser.new_page(viewport={"width": 1280, "height": 900})
-                page.set_default_timeout(STEP_TIMEOUT)
-                try:
-                    page.goto(
-                        f"{lab.base_url}lab/tree/launch.ipynb?reset&token={lab.token}",
-                        wait_until="domcontentloaded",
-                        timeout=LOAD_TIMEOUT,
-                    )
-                    page.wait_for_selector(
-                        "#jupyterlab-splash", state="detached", timeout=LOAD_TIMEOUT
-                    )
-                    page.wait_for_selector(".jp-NotebookPanel", timeout=LOAD_TIMEOUT)
-                    page.wait_for_function(
-                        "() => window.jupyterapp && window.jupyterapp.shell.currentWidget"
-                        " && window.jupyterapp.shell.currentWidget.sessionContext"
-                        " && window.jupyterapp.shell.currentWidget.sessionContext.session"
-                        " && window.jupyterapp.shell.currentWidget.sessionContext.session.kernel",
-                        timeout=LOAD_TIMEOUT,
-                    )
-                    page.evaluate(
-                        "() => window.jupyterapp.commands.execute('notebook:run-all-cells')"
-                    )
-                    widget = page.locator(WIDGET)
-                    expect(widget).to_be_visible(timeout=LOAD_TIMEOUT)
-                    expect(widget).to_contain_text("x")
-                    expect(widget).to_contain_text("how much")
-                    page.screenshot(path=str(ARTIFACTS / "launcher-01-rendered.png"))
+    with lab_page(
+        lab,
+        viewport={"width": 1280, "height": 900},
+        step_timeout_ms=STEP_TIMEOUT,
+        failure_shot=ARTIFACTS / "launcher-failure.png",
+    ) as page:
+        page.goto(
+            f"{lab.base_url}lab/tree/launch.ipynb?reset&token={lab.token}",
+            wait_until="domcontentloaded",
+            timeout=LOAD_TIMEOUT,
+        )
+        page.wait_for_selector("#jupyterlab-splash", state="detached", timeout=LOAD_TIMEOUT)
+        page.wait_for_selector(".jp-NotebookPanel", timeout=LOAD_TIMEOUT)
+        page.wait_for_function(
+            "() => window.jupyterapp && window.jupyterapp.shell.currentWidget"
+            " && window.jupyterapp.shell.currentWidget.sessionContext"
+            " && window.jupyterapp.shell.currentWidget.sessionContext.session"
+            " && window.jupyterapp.shell.currentWidget.sessionContext.session.kernel",
+            timeout=LOAD_TIMEOUT,
+        )
+        page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
+        widget = page.locator(WIDGET)
+        expect(widget).to_be_visible(timeout=LOAD_TIMEOUT)
+        expect(widget).to_contain_text("x")
+        expect(widget).to_contain_text("how much")
+        page.screenshot(path=str(ARTIFACTS / "launcher-01-rendered.png"))
 
-                    widget.locator("button", has_text="Launch").click()
-                    progress = widget.locator(".jp-mlops-w-progress")
-                    expect(progress).to_have_count(1, timeout=LOAD_TIMEOUT)
-                    page.screenshot(path=str(ARTIFACTS / "launcher-02-launched.png"))
-                    expect(widget).to_contain_text("Done: 1/1 finished.", timeout=JOB_TIMEOUT)
-                    expect(progress).to_contain_text("FINISHED")
-                    expect(progress.locator(".progress-bar-success")).to_have_count(1)
-                    page.screenshot(path=str(ARTIFACTS / "launcher-03-done.png"))
-                except BaseException:
-                    page.screenshot(path=str(ARTIFACTS / "launcher-failure.png"))
-                    raise
-            finally:
-                browser.close()
-    except BaseException:
-        print(f"jupyter lab log (tail):\n{lab.log_tail()}", file=sys.stderr)
-        raise
-    finally:
-        lab.stop()
+        widget.locator("button", has_text="Launch").click()
+        progress = widget.locator(".jp-mlops-w-progress")
+        expect(progress).to_have_count(1, timeout=LOAD_TIMEOUT)
+        page.screenshot(path=str(ARTIFACTS / "launcher-02-launched.png"))
+        expect(widget).to_contain_text("Done: 1/1 finished.", timeout=JOB_TIMEOUT)
+        expect(progress).to_contain_text("FINISHED")
+        expect(progress.locator(".progress-bar-success")).to_have_count(1)
+        page.screenshot(path=str(ARTIFACTS / "launcher-03-done.png"))
 
     from jupyter_mlops.jobs.submit import list_jobs
 
