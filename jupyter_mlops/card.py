@@ -207,14 +207,19 @@ def read_card(path: str | os.PathLike[str]) -> ModelCard | None:
     return card_from_notebook(load_notebook_json(path))
 
 
+def card_block(card: ModelCard) -> dict[str, Any]:
+    """What a notebook holds under ``metadata.jupyter_mlops``: the card and its schema version."""
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "card": card.model_dump(mode="json", exclude_defaults=False),
+    }
+
+
 def write_card(path: str | os.PathLike[str], card: ModelCard | dict[str, Any]) -> ModelCard:
     """Store ``card`` in the notebook's metadata; nothing else in the file changes."""
     valid = card if isinstance(card, ModelCard) else parse_card(card)
     data = load_notebook_json(path)
-    data.setdefault("metadata", {})[METADATA_KEY] = {
-        "schema_version": SCHEMA_VERSION,
-        "card": valid.model_dump(mode="json", exclude_defaults=False),
-    }
+    data.setdefault("metadata", {})[METADATA_KEY] = card_block(valid)
     save_notebook_json(path, data)
     return valid
 

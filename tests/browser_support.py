@@ -85,6 +85,54 @@ def lab_page(
         lab.stop()
 
 
+@contextlib.contextmanager
+def notebook_page(
+    folder: Path,
+    root_dir: Path,
+    name: str,
+    *,
+    step_timeout_ms: int,
+    load_timeout_ms: int,
+    failure_shot: Path,
+) -> Iterator[Any]:
+    """A lab on ``root_dir`` with notebook ``name`` open and all its cells run; yields the page.
+
+    The app is exposed as ``window.jupyterapp``, so tests can read the notebook's model.
+    """
+    failure_shot.parent.mkdir(parents=True, exist_ok=True)
+    lab = JupyterLab(folder, root_dir=root_dir, extra_args=["--LabApp.expose_app_in_browser=True"])
+    with lab_page(
+        lab,
+        viewport={"width": 1280, "height": 900},
+        step_timeout_ms=step_timeout_ms,
+        failure_shot=failure_shot,
+    ) as page:
+        open_and_run_notebook(page, lab, name, load_timeout_ms)
+        yield page
+
+
+def open_and_run_notebook(page: Any, lab: JupyterLab, name: str, timeout_ms: int) -> None:
+    """Open ``name`` in a fresh layout, wait for its kernel, and run all its cells.
+
+    The lab must be started with ``--LabApp.expose_app_in_browser=True``.
+    """
+    page.goto(
+        f"{lab.base_url}lab/tree/{name}?reset&token={lab.token}",
+        wait_until="domcontentloaded",
+        timeout=timeout_ms,
+    )
+    page.wait_for_selector("#jupyterlab-splash", state="detached", timeout=timeout_ms)
+    page.wait_for_selector(".jp-NotebookPanel", timeout=timeout_ms)
+    page.wait_for_function(
+        "() => window.jupyterapp && window.jupyterapp.shell.currentWidget"
+        " && window.jupyterapp.shell.currentWidget.sessionContext"
+        " && window.jupyterapp.shell.currentWidget.sessionContext.session"
+        " && window.jupyterapp.shell.currentWidget.sessionContext.session.kernel",
+        timeout=timeout_ms,
+    )
+    page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
+
+
 class JupyterLab:
     """A real ``jupyter lab`` on 127.0.0.1, isolated in ``folder``, in its own process group.
 

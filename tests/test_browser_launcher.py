@@ -11,7 +11,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from browser_support import JupyterLab, lab_page
+from browser_support import notebook_page
 from test_browser import ARTIFACTS, require_chromium
 
 LOAD_TIMEOUT = 60_000
@@ -62,31 +62,14 @@ def test_launcher_widget_launches_and_shows_progress_to_done(
     from jupyter_mlops.tracking import get_client
 
     get_client(uri).search_experiments()
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    lab = JupyterLab(
-        tmp_path / "lab", root_dir=root, extra_args=["--LabApp.expose_app_in_browser=True"]
-    )
-    with lab_page(
-        lab,
-        viewport={"width": 1280, "height": 900},
+    with notebook_page(
+        tmp_path / "lab",
+        root,
+        "launch.ipynb",
         step_timeout_ms=STEP_TIMEOUT,
+        load_timeout_ms=LOAD_TIMEOUT,
         failure_shot=ARTIFACTS / "launcher-failure.png",
     ) as page:
-        page.goto(
-            f"{lab.base_url}lab/tree/launch.ipynb?reset&token={lab.token}",
-            wait_until="domcontentloaded",
-            timeout=LOAD_TIMEOUT,
-        )
-        page.wait_for_selector("#jupyterlab-splash", state="detached", timeout=LOAD_TIMEOUT)
-        page.wait_for_selector(".jp-NotebookPanel", timeout=LOAD_TIMEOUT)
-        page.wait_for_function(
-            "() => window.jupyterapp && window.jupyterapp.shell.currentWidget"
-            " && window.jupyterapp.shell.currentWidget.sessionContext"
-            " && window.jupyterapp.shell.currentWidget.sessionContext.session"
-            " && window.jupyterapp.shell.currentWidget.sessionContext.session.kernel",
-            timeout=LOAD_TIMEOUT,
-        )
-        page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
         widget = page.locator(WIDGET)
         expect(widget).to_be_visible(timeout=LOAD_TIMEOUT)
         expect(widget).to_contain_text("x")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import time
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +55,75 @@ def test_card_editor_validates_inline_and_saves_to_the_file(mlops_train_notebook
     assert "Reload Notebook from Disk" in editor.message and "MLOps sidebar" in editor.message
     editor.set(nope="x")
     assert "Unknown card field 'nope'" in editor.message
+
+
+class FrontEndComm:
+    """The browser end of a comm, as seen from the kernel: it answers, closes, or is silent."""
+
+    opened: list[dict[str, Any]]
+
+    def __init__(self, **kwargs: Any) -> None:
+        FrontEndComm.opened.append(kwargs)
+        self.on_msg_callback: Any = None
+        self.on_close_callback: Any = None
+
+    def on_msg(self, callback: Any) -> None:
+        self.on_msg_callback = callback
+
+    def on_close(self, callback: Any) -> None:
+        self.on_close_callback = callback
+
+
+def test_card_sent_to_the_front_end_is_answered_exactly_once(tmp_path):
+    from jupyter_mlops.widgets.frontend_card import COMM_TARGET, send_card
+
+    FrontEndComm.opened = []
+    comms: list[FrontEndComm] = []
+    answers: list[tuple[bool, str]] = []
+
+    def create_comm(**kwargs: Any) -> FrontEndComm:
+        comms.append(FrontEndComm(**kwargs))
+        return comms[-1]
+
+    block = {"schema_version": 1, "card": CARD}
+    notebook = tmp_path / "nb.ipynb"
+    send_card(notebook, block, lambda *a: answers.append(a), create_comm=create_comm)
+    assert FrontEndComm.opened == [
+        {"target_name": COMM_TARGET, "data": {"path": str(notebook.resolve()), "metadata": block}}
+    ]
+    comms[0].on_msg_callback({"content": {"data": {"ok": True}}})
+    comms[0].on_close_callback({})  # the front end closes after answering: no second answer
+    assert answers == [(True, "")]
+
+    send_card(notebook, block, lambda *a: answers.append(a), create_comm=create_comm)
+    comms[1].on_close_callback({})  # a front end without the target closes at once
+    assert answers[1] == (False, "the front end has no jupyter-mlops extension for this notebook")
+
+    send_card(notebook, block, lambda *a: answers.append(a), create_comm=create_comm, timeout=0.05)
+    deadline = time.monotonic() + 10
+    while len(answers) < 3 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert answers[2] == (False, "no answer within 0.05 s")
+    comms[2].on_msg_callback({"content": {"data": {"ok": True}}})  # too late: ignored
+    assert len(answers) == 3
+
+
+def test_card_editor_writes_the_file_when_the_open_notebook_cannot_take_it(
+    mlops_train_notebook,
+):
+    editor = mlops.card_editor(mlops_train_notebook)
+    saved: list[Any] = []
+    editor.on_save(saved.append)
+    editor.set(owner="cy")
+    card = mlops.ModelCard(**editor.card)
+    editor._answered(card, True, "")
+    assert "set in the open notebook train.ipynb" in editor.message
+    assert read_card(mlops_train_notebook).owner == "ana", "the front end holds it, not the file"
+
+    editor._answered(card, False, "no answer within 5 s")
+    assert read_card(mlops_train_notebook).owner == "cy"
+    assert editor.message.startswith("The open notebook did not take the card (no answer")
+    assert "Saved to" in editor.message and saved == [card, card]
 
 
 def test_card_editor_without_a_notebook_says_how_to_name_one(monkeypatch):

@@ -11,9 +11,10 @@ from typing import Any
 import ipywidgets as W
 from traitlets import Bool, Dict, Unicode
 
-from ..card import ModelCard, parse_card, read_card, write_card
+from ..card import ModelCard, card_block, parse_card, read_card, write_card
 from ..errors import InvalidCardError, MlopsError
 from .base import MlopsWidget
+from .frontend_card import open_in_frontend, send_card
 
 TEXT_FIELDS = ("name", "owner", "use_case", "documentation_url")
 JSON_FIELDS = ("tags", "alerts")
@@ -22,6 +23,10 @@ SAVED_NOTE = (
     "Saved to {path}. The open notebook does not see the change until it is reloaded "
     "(File > Reload Notebook from Disk) - saving it first would overwrite the card. "
     "The MLOps sidebar edits the open notebook directly."
+)
+IN_NOTEBOOK_NOTE = (
+    "The card is set in the open notebook {name}, which now has unsaved changes: "
+    "save the notebook to keep it."
 )
 
 
@@ -132,13 +137,36 @@ class CardEditor(MlopsWidget):
 
     # -- actions ----------------------------------------------------------------------------
     def save(self) -> ModelCard | None:
-        """Write the card into the notebook file; returns it, or None when invalid."""
+        """Store the card; returns it, or None when invalid.
+
+        When this kernel's own notebook is open in JupyterLab, the card goes into the open
+        notebook's metadata (no reload, no conflict with its unsaved edits); the front end's
+        answer arrives after this returns. Otherwise, or when the front end cannot take it,
+        the card is written into the notebook file and the message says so.
+        """
         if not self.valid:
             self.show(f"Not saved: {self.error}", "error")
             return None
-        saved = self.guarded(lambda: write_card(self.notebook, self.card))
+        card = parse_card(self.card)
+        if open_in_frontend(self.notebook):
+            self.show("Sending the card to the open notebook...")
+            send_card(
+                self.notebook, card_block(card), lambda ok, why: self._answered(card, ok, why)
+            )
+            return card
+        return self._write_file(card)
+
+    def _answered(self, card: ModelCard, taken: bool, detail: str) -> None:
+        if taken:
+            self.show(IN_NOTEBOOK_NOTE.format(name=os.path.basename(self.notebook)), "ok")
+            self._fire("save", card)
+        else:
+            self._write_file(card, f"The open notebook did not take the card ({detail}). ")
+
+    def _write_file(self, card: ModelCard, why: str = "") -> ModelCard | None:
+        saved = self.guarded(lambda: write_card(self.notebook, card))
         if saved is not None:
-            self.show(SAVED_NOTE.format(path=self.notebook), "ok")
+            self.show(why + SAVED_NOTE.format(path=self.notebook), "ok")
             self._fire("save", saved)
         return saved
 

@@ -4,10 +4,15 @@ import {
   JupyterFrontEnd,
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
-import { ICommandPalette, ToolbarButton } from '@jupyterlab/apputils';
+import {
+  ICommandPalette,
+  ISessionContext,
+  ToolbarButton
+} from '@jupyterlab/apputils';
 import { DocumentRegistry, IDocumentWidget } from '@jupyterlab/docregistry';
 import type { Widget } from '@lumino/widgets';
 
+import { bridgeCards } from './cardBridge';
 import { mlopsIcon } from './icon';
 import { INotebookHandle } from './notebookView';
 import { MlopsSidebar } from './panel';
@@ -120,6 +125,14 @@ const plugin: JupyterFrontEndPlugin<void> = {
 
     app.docRegistry.addWidgetExtension('Notebook', {
       createNew: (widget: IDocumentWidget) => {
+        // The kernel-side card editor puts its card into this open notebook.
+        const session = (widget as { sessionContext?: ISessionContext })
+          .sessionContext;
+        if (session) {
+          bridgeCards(session, () =>
+            widget.isDisposed ? null : notebookOf(widget)
+          );
+        }
         const button = new ToolbarButton({
           className: 'jp-mlops-LaunchButton',
           icon: mlopsIcon,
