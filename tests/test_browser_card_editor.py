@@ -12,7 +12,7 @@ from pathlib import Path
 import nbformat
 import pytest
 from browser_support import notebook_page
-from test_browser import ARTIFACTS, require_chromium
+from test_browser import ARTIFACTS, PANEL, require_chromium
 
 LOAD_TIMEOUT = 60_000
 STEP_TIMEOUT = 30_000
@@ -67,12 +67,17 @@ def test_card_editor_sets_the_card_in_the_open_notebook(tmp_path: Path) -> None:
         expect(widget).to_be_visible(timeout=LOAD_TIMEOUT)
         owner = widget.locator(".widget-text", has_text="owner").locator("input")
         expect(owner).to_have_value("ana")
+        # The sidebar's card form shows the same card, and follows the widget's edit.
+        page.locator(".jp-NotebookPanel-toolbar .jp-mlops-LaunchButton").click()
+        sidebar_owner = page.locator(f"{PANEL} input[name='owner']")
+        expect(sidebar_owner).to_have_value("ana")
         page.screenshot(path=str(ARTIFACTS / "card-editor-01-rendered.png"))
 
         owner.fill("bo")
         owner.press("Tab")
         widget.locator("button", has_text="Save card").click()
         expect(widget).to_contain_text("is set in the open notebook card.ipynb")
+        expect(sidebar_owner).to_have_value("bo")
         page.screenshot(path=str(ARTIFACTS / "card-editor-02-set-in-notebook.png"))
 
         in_model = page.evaluate(f"() => ({MODEL_CARD})().getMetadata('jupyter_mlops')")

@@ -37,6 +37,10 @@ function notebookOf(widget: Widget | null): INotebookHandle | null {
   const model = context.model as DocumentRegistry.IModel & {
     getMetadata?: (key: string) => unknown;
     setMetadata?: (key: string, value: unknown) => void;
+    metadataChanged?: {
+      connect(slot: () => void): boolean;
+      disconnect(slot: () => void): boolean;
+    };
   };
   if (!model.getMetadata || !model.setMetadata) {
     return null;
@@ -50,7 +54,12 @@ function notebookOf(widget: Widget | null): INotebookHandle | null {
     get dirty() {
       return model.dirty;
     },
-    save: () => context.save()
+    save: () => context.save(),
+    onMetadataChanged: callback => {
+      const slot = (): void => callback();
+      model.metadataChanged?.connect(slot);
+      return () => void model.metadataChanged?.disconnect(slot);
+    }
   };
 }
 

@@ -27,6 +27,8 @@ export interface INotebookHandle {
   setMetadata(key: string, value: unknown): void;
   readonly dirty: boolean;
   save(): Promise<void>;
+  /** Call `callback` when the metadata changes from anywhere; returns the unsubscribe. */
+  onMetadataChanged?(callback: () => void): () => void;
 }
 
 /** Text fields of the card form, in order; the others are edited elsewhere. */
@@ -87,6 +89,11 @@ function CardForm(props: { notebook: INotebookHandle }): JSX.Element {
     null
   );
   const [problem, setProblem] = React.useState<string | null>(null);
+  // A card set elsewhere (the kernel's card editor, another view) replaces the form's.
+  React.useEffect(
+    () => notebook.onMetadataChanged?.(() => setCard(readCard(notebook))),
+    [notebook]
+  );
   React.useEffect(() => {
     loadCardSchema()
       .then(body => setSchema(body.json_schema))
