@@ -21,8 +21,15 @@ from typing import Any
 from .card import ModelCard, parse_card
 from .config import get_settings
 from .errors import MlopsError, NotFoundError, RegistrationError
-from .tracking import ensure_experiment, get_client, is_unreachable, log_batch, probe
-from .tracking.spool import SpoolEntry, discard, new_entry
+from .tracking import (
+    ensure_experiment,
+    filter_literal,
+    get_client,
+    is_unreachable,
+    log_batch,
+    probe,
+)
+from .tracking.spool import SpoolEntry, claimed, discard, new_entry
 
 REGISTRATION_TAG = "mlops.registration_id"
 INTERACTIVE_TAG = "mlops.interactive"
@@ -233,6 +240,19 @@ def register(
         tags=model_card.to_tags() if model_card else {},
         description=model_card.description if model_card else "",
     )
+    with claimed(entry, fresh=True):
+        return _save_and_push(entry, model, model_card, notebook, input_example, pip_requirements)
+
+
+def _save_and_push(
+    entry: SpoolEntry,
+    model: Any,
+    model_card: ModelCard | None,
+    notebook: str | None,
+    input_example: Any,
+    pip_requirements: list[str] | None,
+) -> Registration:
+    model_name, alias, run_id = entry.name, entry.alias, entry.run_id
     try:
         entry.tags["mlops.flavor"] = save_model(
             model, entry.model_dir, input_example=input_example, pip_requirements=pip_requirements
@@ -249,11 +269,11 @@ def register(
         if not is_unreachable(exc):
             raise
         warnings.warn(
-            f"The MLflow tracking server at {settings.tracking_uri} is unreachable: model "
+            f"The MLflow tracking server at {entry.tracking_uri} is unreachable: model "
             f"{model_name!r} was saved in the local spool ({entry.folder}) and will be registered "
             "by `jupyter mlops sync` (or the next jupyter mlops command) once it is back.",
             SpooledRegistrationWarning,
-            stacklevel=2,
+            stacklevel=3,  # the caller of register()
         )
         return Registration(
             model_name, None, entry.run_id, "spooled", alias, spool_entry=entry.entry_id
@@ -322,7 +342,9 @@ def push_entry(entry: SpoolEntry) -> Any:
 
 
 def _find_version(name: str, run_id: str, tracking_uri: str) -> Any:
-    found = get_client(tracking_uri).search_model_versions(f"name='{name}' and run_id='{run_id}'")
+    found = get_client(tracking_uri).search_model_versions(
+        f"name={filter_literal(name)} and run_id={filter_literal(run_id)}"
+    )
     return max(found, key=lambda v: int(v.version)) if found else None
 
 
@@ -536,7 +558,7 @@ def describe_model(name: str, tracking_uri: str | None = None) -> dict[str, Any]
         raise NotFoundError(
             f"No registered model {name!r}. List them with `jupyter mlops models`."
         ) from exc
-    versions = client.search_model_versions(f"name='{name}'")
+    versions = client.search_model_versions(f"name={filter_literal(name)}")
     summary = _summary(model)
     summary["versions"] = [
         {

@@ -13,10 +13,10 @@ from sklearn.datasets import load_iris
 from sklearn.linear_model import LogisticRegression
 
 import jupyter_mlops
-from jupyter_mlops.errors import InvalidCardError, RegistrationError
+from jupyter_mlops.errors import InvalidCardError, InvalidParameterError, RegistrationError
 from jupyter_mlops.registry import SpooledRegistrationWarning
 from jupyter_mlops.tracking import get_client
-from jupyter_mlops.tracking.spool import pending
+from jupyter_mlops.tracking.spool import claimed, pending, spool_dir
 
 CARD = {
     "name": "iris-clf",
@@ -113,6 +113,19 @@ def test_bad_registrations_are_refused_with_a_clear_error(mlops_model):
     assert pending() == []  # nothing half-written stays in the spool
 
 
+def test_models_named_with_quotes_elsewhere_are_described():
+    from jupyter_mlops.config import resolve_tracking_uri
+
+    client = get_client(resolve_tracking_uri())
+    for name in ("it's", 'the "best"', "both ' and \""):
+        client.create_registered_model(name)
+        client.create_model_version(name, "file:///nowhere", run_id=None)
+    assert [v["version"] for v in jupyter_mlops.describe_model("it's")["versions"]] == ["1"]
+    assert [v["version"] for v in jupyter_mlops.describe_model('the "best"')["versions"]] == ["1"]
+    with pytest.raises(InvalidParameterError, match="holds both single and double quotes"):
+        jupyter_mlops.describe_model("both ' and \"")
+
+
 def test_register_run_picks_the_logged_model_of_a_run(mlops_notebook):
     nb = mlops_notebook(
         "from sklearn.dummy import DummyClassifier\nimport jupyter_mlops\n"
@@ -144,8 +157,21 @@ def test_server_down_spools_then_sync_gives_exactly_one_version(tmp_path, mlops_
     assert still_down.returncode == 1 and "still pending" in still_down.stdout
     server.start()
     try:
+        # An entry another process is pushing is left to it, never pushed twice.
+        [waiting] = pending()
+        with claimed(waiting) as held:
+            assert held is not None and held.entry_id == waiting.entry_id
+            busy = run_cli("sync", "--json")
+            assert busy.returncode == 0, busy.stderr
+            assert json.loads(busy.stdout)["pushed"] == []
+        # A damaged entry is kept and named, and does not hold up the others.
+        broken = spool_dir() / "0-damaged"
+        broken.mkdir()
+        (broken / "entry.json").write_text("{not json")
         synced = run_cli("sync", "--json")
         assert synced.returncode == 0, synced.stderr
+        assert f"{broken} cannot be read" in synced.stderr
+        assert broken.exists()
         assert [p["version"] for p in json.loads(synced.stdout)["pushed"]] == ["1"]
         assert json.loads(run_cli("sync", "--json").stdout)["pushed"] == []
         versions = _versions(server.uri, "spooled-model")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import shutil
 import time
 from pathlib import Path
 from typing import Any
@@ -81,6 +82,17 @@ async def test_run_submitted_listed_described_with_output_and_receipt(
     assert output == {"path": f"mlops-outputs/{run_id}/output/train.ipynb"}
     executed = json.loads((jp_root_dir / output["path"]).read_text())
     assert any("injected-parameters" in c["metadata"].get("tags", []) for c in executed["cells"])
+
+    # An outputs folder that is a symlink leaving the root is refused before anything lands.
+    outside = jp_root_dir.parent / "outside"
+    outside.mkdir()
+    shutil.rmtree(jp_root_dir / "mlops-outputs")
+    (jp_root_dir / "mlops-outputs").symlink_to(outside, target_is_directory=True)
+    status, error = await mlops_get_error(
+        jp_fetch, "mlops", "jobs", run_id, "output", method="POST", body="{}"
+    )
+    assert status == 400 and "mlops-outputs/ must be a folder inside the root" in error["message"]
+    assert list(outside.iterdir()) == []
 
     receipt = json.loads((await jp_fetch("mlops", "receipts", run_id)).body)
     assert receipt["run_id"] == run_id

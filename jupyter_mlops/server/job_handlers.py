@@ -97,9 +97,12 @@ class JobOutputHandler(MlopsHandler):
         run_id = self.run_id_argument(run_id)
         uri = await self.call(self.mlops_app.resolved_tracking_uri)
         folder = Path(self.root_dir) / OUTPUTS_FOLDER / run_id
+        # Checked before anything is written: the outputs folder may be a symlink leaving it.
+        if relative_to_root(self.root_dir, folder) is None:
+            raise InvalidRequestError(f"{OUTPUTS_FOLDER}/ must be a folder inside the root.")
         local = await self.call(_fetch_output, uri, run_id, folder)
         relative = relative_to_root(self.root_dir, local)
-        if relative is None:  # the outputs folder is a symlink leaving the root
+        if relative is None:  # the folder was swapped for a symlink while downloading
             raise InvalidRequestError(f"{OUTPUTS_FOLDER}/ must be a folder inside the root.")
         self.write_model(FetchJobOutputResponse(path=relative))
 

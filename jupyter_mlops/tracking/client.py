@@ -141,3 +141,19 @@ def read_artifact_text(tracking_uri: str, run_id: str, path: str) -> str:
         local = download_artifact(tracking_uri, run_id, path, tmp)
         with open(local, encoding="utf-8") as fh:
             return fh.read()
+
+
+def filter_literal(value: str) -> str:
+    """``value`` quoted for an MLflow search filter (``name = ...``), whatever quotes it holds.
+
+    MLflow's filter grammar has no escapes: a value is wrapped in the quote it does not contain.
+    """
+    from ..errors import InvalidParameterError
+
+    if "'" not in value:
+        return f"'{value}'"
+    if '"' not in value:
+        return f'"{value}"'
+    raise InvalidParameterError(
+        f"{value!r} holds both single and double quotes, which MLflow searches cannot match."
+    )

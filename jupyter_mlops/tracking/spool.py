@@ -2,17 +2,22 @@
 
 Every registration goes through the spool, so a tracking server that is down loses nothing:
 the entry stays on disk and ``sync()`` (run by every CLI command) pushes it later. Pushing is
-idempotent: a version is found again by its run and name before a new one is made.
+idempotent: a version is found again by its run and name before a new one is made. An entry is
+pushed by one process at a time: whoever pushes holds its lock file, which the OS releases if
+that process dies, so two commands syncing at once never make two runs or versions.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import os
 import shutil
 import time
 import uuid
-from collections.abc import Callable
+import warnings
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -76,14 +81,48 @@ def pending() -> list[SpoolEntry]:
         return []
     entries = []
     for folder in sorted(root.iterdir()):
-        meta = folder / "entry.json"
-        if not meta.is_file():
-            continue  # still being written, or abandoned before it was complete
+        entry = _read(folder)
+        if entry is not None:
+            entries.append(entry)
+    return entries
+
+
+def _read(folder: Path) -> SpoolEntry | None:
+    meta = folder / "entry.json"
+    try:
         data = json.loads(meta.read_text(encoding="utf-8"))
         entry = SpoolEntry(**data)
-        entry.folder = folder
-        entries.append(entry)
-    return entries
+    except FileNotFoundError:
+        return None  # still being written, pushed meanwhile, or abandoned before it was complete
+    except (OSError, ValueError, TypeError) as exc:
+        warnings.warn(
+            f"Spooled registration {folder} cannot be read ({exc}); it is kept as it is. "
+            "Fix or remove its entry.json.",
+            stacklevel=3,
+        )
+        return None
+    entry.folder = folder
+    return entry
+
+
+@contextlib.contextmanager
+def claimed(entry: SpoolEntry, *, fresh: bool = False) -> Iterator[SpoolEntry | None]:
+    """Hold ``entry`` for pushing: yields it as it now is on disk, or None when another
+    process holds it or it is gone (pushed meanwhile). A ``fresh`` entry, still being made by
+    this process, is held from the start so that no sync can take it half-pushed."""
+    assert entry.folder is not None
+    try:
+        handle = open(entry.folder / "push.lock", "ab")  # noqa: SIM115 - held while pushing
+    except FileNotFoundError:
+        yield None
+        return
+    with handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            yield None
+            return
+        yield entry if fresh else _read(entry.folder)
 
 
 def discard(entry: SpoolEntry) -> None:
@@ -99,31 +138,38 @@ class SyncResult:
 
 def sync(push: Callable[[SpoolEntry], Any] | None = None) -> SyncResult:
     """Push every pending registration whose server answers; keep the rest."""
-    from ..errors import MlopsError
     from ..registry import push_entry
-    from .client import is_unreachable
 
     push = push or push_entry
     result = SyncResult()
-    for entry in pending():
-        try:
-            version = push(entry)
-        except Exception as exc:
-            if not (is_unreachable(exc) or isinstance(exc, MlopsError)):
-                raise
-            entry.attempts += 1
-            entry.last_error = str(exc)[:500]
-            entry.save()
-            result.still_pending.append(
-                {"entry": entry.entry_id, "name": entry.name, "error": entry.last_error}
-            )
-            continue
-        result.pushed.append(
-            {
-                "entry": entry.entry_id,
-                "name": entry.name,
-                "version": str(version.version),
-                "run_id": entry.run_id,
-            }
-        )
+    for waiting in pending():
+        with claimed(waiting) as entry:
+            if entry is not None:
+                _push_one(entry, push, result)
     return result
+
+
+def _push_one(entry: SpoolEntry, push: Callable[[SpoolEntry], Any], result: SyncResult) -> None:
+    from ..errors import MlopsError
+    from .client import is_unreachable
+
+    try:
+        version = push(entry)
+    except Exception as exc:
+        if not (is_unreachable(exc) or isinstance(exc, MlopsError)):
+            raise
+        entry.attempts += 1
+        entry.last_error = str(exc)[:500]
+        entry.save()
+        result.still_pending.append(
+            {"entry": entry.entry_id, "name": entry.name, "error": entry.last_error}
+        )
+        return
+    result.pushed.append(
+        {
+            "entry": entry.entry_id,
+            "name": entry.name,
+            "version": str(version.version),
+            "run_id": entry.run_id,
+        }
+    )

@@ -50,8 +50,10 @@ def main() -> int:
         if code != 0:
             crashed.append(name)
 
+    # Timed comparisons carry a ratio; the rest (e.g. the bundle size) are facts, reported as is.
+    facts = [r for r in results if "ratio" not in r]
     rows = [["benchmark", "ours (median)", "baseline (median)", "ratio", "target", "verdict"]]
-    for r in results:
+    for r in (r for r in results if "ratio" in r):
         verdict = "reported" if r["met"] is None else ("MET" if r["met"] else "MISSED")
         rows.append(
             [
@@ -69,6 +71,9 @@ def main() -> int:
         print("  " + "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
         if i == 0:
             print("  " + "  ".join("-" * w for w in widths))
+    for r in facts:
+        values = ", ".join(f"{k}={v}" for k, v in r.items() if k not in ("bench", "case"))
+        print(f"  {r['case']}: {values}")
     for name in crashed:
         print(f"  {name}: CRASHED (see its output above)")
     return 1 if crashed else 0
