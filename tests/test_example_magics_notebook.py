@@ -23,9 +23,20 @@ TRAIN = ROOT / "notebooks" / "train_classifier.ipynb"
 
 def test_example_uses_the_magics_and_every_widget():
     source = "\n".join("".join(c["source"]) for c in json.loads(NOTEBOOK.read_text())["cells"])
-    for used in ("%load_ext jupyter_mlops", "%mlops register", "%%mlops track", "%mlops promote"):
+    for used in (
+        "%load_ext jupyter_mlops",
+        "%mlops params",
+        "%mlops card",
+        "%%mlops track",
+        "%mlops register",
+        "%mlops promote",
+        "%mlops models",
+        "%mlops run",
+        "%mlops jobs",
+        "%mlops receipt",
+    ):
         assert used in source
-    for widget in ("launcher(", "compare(", "jobs(", "models("):
+    for widget in ("card_editor(", "launcher(", "compare(", "jobs(", "models("):
         assert f"mlops.{widget}" in source
 
 

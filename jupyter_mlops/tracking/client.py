@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 import urllib.error
 import urllib.request
@@ -124,14 +125,27 @@ def set_tags(tracking_uri: str, run_id: str, tags: dict[str, Any]) -> None:
 
 
 def download_artifact(tracking_uri: str, run_id: str, path: str, dst: str) -> str:
-    """Download one run artifact (file or folder) into ``dst``; returns the local path."""
+    """Download one run artifact (file or folder) into ``dst``; returns the local path.
+
+    MLflow's progress bar is kept off: in a notebook it shows as a widget in the output of
+    whatever cell read a receipt or a notebook, for a download that takes milliseconds.
+    """
     import mlflow.artifacts
 
-    return str(
-        mlflow.artifacts.download_artifacts(
-            run_id=run_id, artifact_path=path, dst_path=dst, tracking_uri=tracking_uri
+    key = "MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR"
+    before = os.environ.get(key)
+    os.environ[key] = "false"
+    try:
+        return str(
+            mlflow.artifacts.download_artifacts(
+                run_id=run_id, artifact_path=path, dst_path=dst, tracking_uri=tracking_uri
+            )
         )
-    )
+    finally:
+        if before is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = before
 
 
 def read_artifact_text(tracking_uri: str, run_id: str, path: str) -> str:
