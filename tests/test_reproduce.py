@@ -39,7 +39,15 @@ def _tags(uri: str, run_id: str) -> dict[str, str]:
     return dict(get_client(uri).get_run(run_id).data.tags)
 
 
-def test_deterministic_notebook_replays_as_reproduced(mlops_uri, mlops_notebook, mlops_env):
+@pytest.fixture
+def mlops_tracking_uri(mlops_uri) -> str:
+    """The Jupyter server extension reads the same MLflow server."""
+    return mlops_uri
+
+
+async def test_deterministic_notebook_replays_as_reproduced(
+    mlops_uri, mlops_notebook, mlops_env, jp_fetch
+):
     (mlops_env / "data.csv").write_text("1 2 3\n")
     nb = mlops_notebook(READS_DATA, params="scale: int = 1", card=CARD)
     run_id = _finished(nb, {"scale": 10})
@@ -69,6 +77,14 @@ def test_deterministic_notebook_replays_as_reproduced(mlops_uri, mlops_notebook,
     assert version["replay"]["reproduced"] is True
     assert version["replay"]["replay_run_id"] == result.replay_run_id
     assert version["replay"]["at"] == float(original[facts.REPLAY_AT])
+    # The sidebar's model view (REST) carries the same verdict.
+    described = json.loads((await jp_fetch("mlops", "models", "repro-model")).body)
+    assert described["versions"][0]["replay"] == {
+        "verdict": "reproduced",
+        "reproduced": True,
+        "at": float(original[facts.REPLAY_AT]),
+        "replay_run_id": result.replay_run_id,
+    }
 
 
 def test_unseeded_randomness_is_not_reproduced(mlops_uri, mlops_notebook):

@@ -43,6 +43,16 @@ class ListModelsResponse(_Contract):
     models: list[ModelSummary]
 
 
+class ReplayInfo(_Contract):
+    """The last replay of a version's run (``jupyter mlops replay``): verdict and when."""
+
+    verdict: str | None = None
+    reproduced: bool = False
+    at: float | None = None
+    """Unix time of the verdict."""
+    replay_run_id: str
+
+
 class ModelVersionInfo(_Contract):
     """One version of a registered model, with the card mirrored onto it."""
 
@@ -59,6 +69,8 @@ class ModelVersionInfo(_Contract):
     """Path under ``{base_url}`` of the run's provenance receipt (``GET``)."""
     run_url: str | None = None
     """The run in the MLflow UI, when the tracking server has one."""
+    replay: ReplayInfo | None = None
+    """The last replay of the version's run, or null when it was never replayed."""
 
 
 class DescribeModel(ModelSummary):
@@ -194,6 +206,7 @@ class ErrorResponse(_Contract):
 CONTRACT: tuple[type[BaseModel], ...] = (
     ModelSummary,
     ListModelsResponse,
+    ReplayInfo,
     ModelVersionInfo,
     DescribeModel,
     DescribeReceipt,

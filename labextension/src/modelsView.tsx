@@ -203,6 +203,18 @@ function VersionRow(props: {
             {new Date(version.created_at).toLocaleDateString()}
           </span>
         )}
+        {version.replay && (
+          <span
+            className={`jp-mlops-Replay jp-mod-${
+              version.replay.reproduced ? 'reproduced' : 'not-reproduced'
+            }`}
+            title={`Last replay: run ${version.replay.replay_run_id}`}
+          >
+            {version.replay.reproduced ? 'reproduced' : 'not reproduced'}
+            {version.replay.at !== null &&
+              ` ${new Date(version.replay.at * 1000).toLocaleDateString()}`}
+          </span>
+        )}
       </div>
       {card.length > 0 && (
         <dl className="jp-mlops-ModelFields jp-mlops-VersionCard">

@@ -35,6 +35,15 @@ export interface IListModelsResponse {
   models: IModelSummary[];
 }
 
+/** Mirrors `ReplayInfo`: the last replay of a version's run. */
+export interface IReplayInfo {
+  verdict: string | null;
+  reproduced: boolean;
+  /** Unix time (seconds) of the verdict. */
+  at: number | null;
+  replay_run_id: string;
+}
+
 /** Mirrors `ModelVersionInfo`. */
 export interface IModelVersionInfo {
   version: string;
@@ -48,6 +57,7 @@ export interface IModelVersionInfo {
   /** Endpoint under `{base_url}mlops/` of the run's receipt. */
   receipt_url: string | null;
   run_url: string | null;
+  replay: IReplayInfo | null;
 }
 
 /** Mirrors `DescribeModel`, the body of `GET mlops/models/{name}`. */
