@@ -1,0 +1,46 @@
+"""A job's life on its MLflow run: SCHEDULED while it waits, a live heartbeat while it runs,
+KILLED when cancelled in either state. Real detached processes and kernels."""
+
+from __future__ import annotations
+
+import time
+
+from jupyter_mlops import cancel_job, submit_job
+from jupyter_mlops.config import resolve_tracking_uri
+from jupyter_mlops.jobs import spec
+from jupyter_mlops.tracking import get_client
+
+SLOW = "import time\ntime.sleep(120)"
+
+
+def _wait_until(check, timeout: float = 120.0, what: str = "") -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.2)
+
+
+def test_waiting_job_is_scheduled_and_running_job_beats(mlops_notebook, monkeypatch):
+    monkeypatch.setenv("JUPYTER_MLOPS_MAX_CONCURRENCY", "1")
+    client = get_client(resolve_tracking_uri())
+    nb = mlops_notebook(SLOW, name="slow.ipynb")
+
+    first = submit_job(nb)
+    second = submit_job(nb)
+
+    _wait_until(lambda: client.get_run(first).info.status == "RUNNING", what="the first job")
+    _wait_until(lambda: spec.HEARTBEAT in client.get_run(first).data.tags, what="a heartbeat")
+    beat = int(client.get_run(first).data.tags[spec.HEARTBEAT])
+    # The only slot is taken: the second job waits, and says so on its run.
+    assert client.get_run(second).info.status == "SCHEDULED"
+    _wait_until(
+        lambda: int(client.get_run(first).data.tags[spec.HEARTBEAT]) > beat,
+        timeout=60,
+        what="the heartbeat to be refreshed",
+    )
+    assert client.get_run(second).info.status == "SCHEDULED"
+
+    assert cancel_job(second).status == "KILLED"
+    assert cancel_job(first).status == "KILLED"
+    for run_id in (first, second):
+        assert client.get_run(run_id).data.tags[spec.REASON] == "cancelled"
