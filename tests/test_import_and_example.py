@@ -55,6 +55,20 @@ def test_example_notebook_passes_nbval(mlops_env):
     assert "passed" in result.stdout
 
 
+def test_example_notebook_registers_its_model_as_a_job_when_asked(mlops_env):
+    nb = mlops_env / EXAMPLE.name
+    shutil.copy(EXAMPLE, nb)
+
+    result = run_cli("run", str(nb), "-p", "register", "True", "--wait", "--json", timeout=600)
+
+    assert result.returncode == 0, result.stderr[-3000:]
+    run_id = json.loads(result.stdout)["run_id"]
+    client = get_client(f"sqlite:///{mlops_env / 'mlflow.db'}")
+    [version] = client.search_model_versions("name='breast-cancer-classifier'")
+    assert version.run_id == run_id  # the notebook's own register() call landed in the job run
+    assert version.tags["mlops.card.owner"] == "data-science@example.com"
+
+
 def test_demo_sweeps_registers_best_and_says_where(mlops_env):
     result = run_cli("demo", "--json", timeout=900)
     assert result.returncode == 0, result.stderr[-3000:]
