@@ -40,12 +40,16 @@ _LAZY = {
     "jobs": "jupyter_mlops.widgets",
     "models": "jupyter_mlops.widgets",
     "compare": "jupyter_mlops.widgets",
+    "inventory": "jupyter_mlops.governance.inventory",
+    "zombies": "jupyter_mlops.governance.zombies",
 }
 
 __all__ = ["__version__", *sorted(_LAZY)]
 
 if TYPE_CHECKING:
     from .card import ModelCard, read_card, write_card
+    from .governance.inventory import inventory
+    from .governance.zombies import zombies
     from .jobs.submit import (
         cancel_job,
         list_jobs,
