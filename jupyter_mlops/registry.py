@@ -21,6 +21,7 @@ from typing import Any
 from .card import ModelCard, parse_card
 from .config import get_settings
 from .errors import MlopsError, NotFoundError, RegistrationError
+from .governance.promotion import check_gate, gate, move_alias, promote
 from .tracking import ensure_experiment, get_client, is_unreachable, log_batch, probe
 from .tracking.spool import SpoolEntry, discard, new_entry
 
@@ -223,6 +224,9 @@ def register(
             "(jupyter mlops card NOTEBOOK --set name=my-model)."
         )
     parse_card({"name": model_name})  # same naming rule as the card
+    if alias:  # refuse before anything is saved; approvals go through promote()
+        tags = model_card.to_tags() if model_card else {}
+        check_gate(model_name, "(new)", f"alias {alias!r}", gate(tags, alias=alias))
     run_id = current_run_id()
     entry = new_entry(
         settings.tracking_uri,
@@ -316,7 +320,13 @@ def push_entry(entry: SpoolEntry) -> Any:
             entry.entry_id,
         )
     if entry.alias:
-        client.set_registered_model_alias(entry.name, entry.alias, version.version)
+        move_alias(
+            entry.tracking_uri,
+            entry.name,
+            str(version.version),
+            entry.alias,
+            reason="set at registration",
+        )
     discard(entry)
     return version
 
@@ -423,7 +433,7 @@ def register_run(
         f"run:{run_id}",
     )
     if alias:
-        client.set_registered_model_alias(model_name, alias, version.version)
+        promote(model_name, version.version, alias, uri, reason="set at registration")
     return Registration(
         model_name,
         str(version.version),
@@ -432,24 +442,6 @@ def register_run(
         alias,
         model_uri=f"models:/{model_name}/{version.version}",
     )
-
-
-def promote(name: str, version: str | int, alias: str, tracking_uri: str | None = None) -> None:
-    """Point ``alias`` (``champion``, ``challenger``...) of model ``name`` at ``version``."""
-    from mlflow.exceptions import MlflowException
-
-    client = get_client(get_settings(tracking_uri).tracking_uri)
-    try:
-        client.get_model_version(name, str(version))
-    except MlflowException as exc:
-        raise NotFoundError(
-            f"No version {version} of registered model {name!r}. List them with "
-            "`jupyter mlops models`."
-        ) from exc
-    try:
-        client.set_registered_model_alias(name, alias, str(version))
-    except MlflowException as exc:
-        raise RegistrationError(f"Cannot set alias {alias!r}: {exc.message}") from None
 
 
 # -- listing -----------------------------------------------------------------------------------

@@ -12,10 +12,12 @@ from conftest import run_cli
 from governance_support import LATER, card_tags, make_model, monitor_tags
 
 import jupyter_mlops
+from jupyter_mlops.config import get_settings
 from jupyter_mlops.governance.facts import ModelFacts, VersionFacts
 from jupyter_mlops.governance.inventory import COLUMNS, now_ms
 from jupyter_mlops.governance.policy import Policy
 from jupyter_mlops.governance.rag import RULES, assess
+from jupyter_mlops.tracking import get_client
 
 NOW = datetime(2026, 6, 1, tzinfo=timezone.utc)
 GOOD = dict(
@@ -122,7 +124,7 @@ def test_every_rule_is_covered_by_a_test_above():
 
 def test_inventory_over_a_real_registry(mlops_backend):
     make_model(mlops_backend, "good", 2, {"champion": 2, "challenger": 1}, **GOOD)
-    client = jupyter_mlops.tracking.get_client(mlops_backend)
+    client = get_client(mlops_backend)
     for key, value in monitor_tags(LATER - timedelta(days=3)).items():
         client.set_registered_model_tag("good", key, value)
     make_model(mlops_backend, "orphan", 1, {"champion": 1}, risk_tier="low")
@@ -151,7 +153,7 @@ def pd_isna(value) -> bool:
 
 
 def test_inventory_cli_formats(mlops_env, tmp_path):
-    uri = jupyter_mlops.config.get_settings().tracking_uri
+    uri = get_settings().tracking_uri
     make_model(uri, "one", 1, owner="bo", risk_tier="medium", use_case="ads")
     table = run_cli("inventory")
     assert table.returncode == 0, table.stderr

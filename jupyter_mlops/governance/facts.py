@@ -117,7 +117,7 @@ class ModelFacts:
         return sorted(found, key=int)
 
 
-def _pages(search: Callable[..., Any], **kwargs: Any) -> Iterator[Any]:
+def pages(search: Callable[..., Any], **kwargs: Any) -> Iterator[Any]:
     token = None
     while True:
         page = search(page_token=token, **kwargs)
@@ -133,14 +133,14 @@ def fetch_facts(tracking_uri: str | None = None) -> list[ModelFacts]:
     probe(uri)
     client = get_client(uri)
     models: dict[str, ModelFacts] = {}
-    for m in _pages(client.search_registered_models, max_results=1000):
+    for m in pages(client.search_registered_models, max_results=1000):
         models[m.name] = ModelFacts(
             name=m.name,
             tags=dict(m.tags or {}),
             aliases={k: str(v) for k, v in (m.aliases or {}).items()},
             updated_at=m.last_updated_timestamp,
         )
-    for v in _pages(client.search_model_versions, max_results=10000):
+    for v in pages(client.search_model_versions, max_results=10000):
         owner = models.get(v.name)
         if owner is not None:
             owner.versions[str(v.version)] = VersionFacts(

@@ -15,6 +15,7 @@ Example::
     [tool.jupyter-mlops.policy.approval.high]
     validation = ["passed", "waived"]
     approver = "not_owner"       # "none", "any" or "not_owner"
+    complete_card = true         # the tier's required_fields must be filled in
 """
 
 from __future__ import annotations
@@ -51,6 +52,9 @@ class ApprovalRule(_Strict):
     approver: Literal["none", "any", "not_owner"] = Field(
         "none", description="Whether an approver is needed, and whether it may be the owner."
     )
+    complete_card: bool = Field(
+        False, description="Whether the tier's required card fields must all be filled in."
+    )
 
 
 def _default_required() -> dict[Tier, list[str]]:
@@ -67,7 +71,9 @@ def _default_approval() -> dict[Tier, ApprovalRule]:
         "unrated": ApprovalRule(),
         "low": ApprovalRule(),
         "medium": ApprovalRule(validation=["not_started", "in_progress", "passed", "waived"]),
-        "high": ApprovalRule(validation=["passed", "waived"], approver="not_owner"),
+        "high": ApprovalRule(
+            validation=["passed", "waived"], approver="not_owner", complete_card=True
+        ),
     }
 
 
