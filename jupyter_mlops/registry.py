@@ -112,9 +112,28 @@ def _is_sklearn(model: Any) -> bool:
 
 
 def save_model(
-    model: Any, path: Path, *, input_example: Any = None, pip_requirements: list[str] | None = None
+    model: Any,
+    path: Path,
+    *,
+    input_example: Any = None,
+    pip_requirements: list[str] | None = None,
+    reference: Any = None,
 ) -> str:
-    """Save ``model`` in its MLflow flavour (scikit-learn, else pyfunc); returns the flavour."""
+    """Save ``model`` in its MLflow flavour (scikit-learn, else pyfunc); returns the flavour.
+
+    With ``reference`` (the training features), a drift reference profile is saved beside it.
+    """
+    flavor = _save_flavor(model, path, input_example, pip_requirements)
+    if reference is not None:
+        from .governance.drift import save_profile
+
+        save_profile(path, reference)
+    return flavor
+
+
+def _save_flavor(
+    model: Any, path: Path, input_example: Any, pip_requirements: list[str] | None
+) -> str:
     from mlflow.models import infer_signature
 
     extra = ("pandas",) if type(input_example).__module__.startswith("pandas") else ()
@@ -206,13 +225,15 @@ def register(
     pip_requirements: list[str] | None = None,
     experiment: str | None = None,
     tracking_uri: str | None = None,
+    reference: Any = None,
 ) -> Registration:
     """Register ``model`` as a new model version linked to the current run, carrying the card.
 
     Inside a job the version links to the job's run; interactively a run is made holding a
     snapshot of the saved notebook and a receipt. Registering the same run and name again
     returns the existing version. If the tracking server is unreachable the registration is
-    spooled locally (with a warning) and pushed by ``jupyter mlops sync``.
+    spooled locally (with a warning) and pushed by ``jupyter mlops sync``. ``reference``
+    (training features) saves the drift reference profile that ``evaluate()`` compares with.
     """
     settings = get_settings(tracking_uri)
     notebook = notebook or os.environ.get("JUPYTER_MLOPS_NOTEBOOK") or None
@@ -239,7 +260,11 @@ def register(
     )
     try:
         entry.tags["mlops.flavor"] = save_model(
-            model, entry.model_dir, input_example=input_example, pip_requirements=pip_requirements
+            model,
+            entry.model_dir,
+            input_example=input_example,
+            pip_requirements=pip_requirements,
+            reference=reference,
         )
         if run_id is None:
             _snapshot(entry, notebook, model_card)
@@ -376,10 +401,12 @@ def log_model(
     artifact_path: str = "model",
     pip_requirements: list[str] | None = None,
     tracking_uri: str | None = None,
+    reference: Any = None,
 ) -> str:
     """Log ``model`` to the current run without registering it; returns its ``runs:/`` URI.
 
-    Use :func:`register_run` later to register the best of several runs.
+    Use :func:`register_run` later to register the best of several runs. ``reference``
+    (training features) saves a drift reference profile with it.
     """
     import tempfile
 
@@ -392,7 +419,11 @@ def log_model(
     uri = get_settings(tracking_uri).tracking_uri
     with tempfile.TemporaryDirectory() as tmp:
         flavor = save_model(
-            model, Path(tmp) / "m", input_example=input_example, pip_requirements=pip_requirements
+            model,
+            Path(tmp) / "m",
+            input_example=input_example,
+            pip_requirements=pip_requirements,
+            reference=reference,
         )
         get_client(uri).log_artifacts(run_id, str(Path(tmp) / "m"), artifact_path)
     log_batch(uri, run_id, tags={"mlops.logged_model": artifact_path, "mlops.flavor": flavor})

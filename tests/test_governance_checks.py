@@ -136,7 +136,7 @@ def test_check_follows_the_policy_and_refuses_a_missing_path(mlops_notebook, mlo
 def test_the_repository_notebooks_pass_and_the_hook_runs_check():
     result = run_cli("check", str(ROOT / "notebooks"))
     assert result.returncode == 0, result.stdout
-    assert "1 notebook(s) checked, 0 problem(s); 1 without a model card" in result.stdout
+    assert "2 notebook(s) checked, 0 problem(s); 1 without a model card" in result.stdout
     [hook] = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
     assert hook["id"] == "jupyter-mlops-check" and hook["entry"] == "jupyter-mlops check"
     assert hook["types"] == ["jupyter"] and hook["language"] == "python"
