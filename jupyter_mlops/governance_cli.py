@@ -46,6 +46,11 @@ def add_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
     )
     sub.add_parser(parents=[common], name="zombies", help="models and versions nobody looks after")
 
+    report = sub.add_parser(
+        parents=[common], name="report", help="a self-contained one-page HTML report"
+    )
+    report.add_argument("-o", "--output", metavar="FILE", default="inventory.html")
+
     audit = sub.add_parser(
         parents=[common], name="audit", help="a model's audit trail, or its aliases at a time"
     )
@@ -187,4 +192,12 @@ def cmd_zombies(args: argparse.Namespace, out: Output) -> int:
         else "no zombies"
     )
     out.emit(rows, text)
+    return 0
+
+
+def cmd_report(args: argparse.Namespace, out: Output) -> int:
+    from .governance.report import write_report
+
+    path = write_report(args.output, args.tracking_uri)
+    out.emit({"report": str(path)}, f"wrote {path}")
     return 0

@@ -16,6 +16,7 @@ import jupyter_mlops
 from jupyter_mlops.errors import MlopsError, NotFoundError
 from jupyter_mlops.governance.drift import build_profile, feature_drift, psi
 from jupyter_mlops.governance.evaluate import EVAL_EXPERIMENT
+from jupyter_mlops.governance.report import build_report, metric_history
 from jupyter_mlops.tracking import get_client
 
 CARD = {
@@ -98,6 +99,10 @@ def test_evaluate_unshifted_is_quiet_and_shifted_drifts_and_alerts(mlops_backend
     assert f"alert: {bad.alerts[0]}" in row.rag_reasons
     assert bad.plot_drift().data[0].name == "PSI"
     assert "alert: " in str(bad) and bad.drift_frame().columns.tolist() == ["feature", "psi", "ks"]
+    # the report's trends come from the evaluation runs
+    history = metric_history()["accuracy"]["tumours"]
+    assert [value for _, value in history] == [calm.metrics["accuracy"], bad.metrics["accuracy"]]
+    assert "accuracy over time" in build_report()
 
 
 def test_regression_without_profile_or_labels(mlops_env):
