@@ -8,6 +8,7 @@ from pathlib import Path
 from jupyter_server.extension.application import ExtensionApp
 from traitlets import Bool, Float, Unicode
 
+from .governance_handlers import InventoryHandler
 from .handlers import HealthHandler, ModelHandler, ModelsHandler, ReceiptHandler
 from .job_handlers import CancelJobHandler, JobHandler, JobOutputHandler, JobsHandler
 from .models_cache import ModelsCache
@@ -19,6 +20,7 @@ ROUTES = [
     (r"mlops/health", HealthHandler),
     (r"mlops/models", ModelsHandler),
     (r"mlops/models/(?P<name>[^/]+)", ModelHandler),
+    (r"mlops/inventory", InventoryHandler),
     (rf"mlops/receipts/{RUN}", ReceiptHandler),
     (r"mlops/card", CardHandler),
     (r"mlops/card/schema", CardSchemaHandler),
