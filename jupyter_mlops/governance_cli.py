@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-from pathlib import Path
 from typing import Any
 
 from .commands import Output, _table
@@ -64,7 +63,9 @@ def add_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
 
 def _write(text: str, output: str | None, out: Output, data: Any) -> None:
     if output:
-        Path(output).write_text(text, encoding="utf-8")
+        from .governance.report import write_text_file
+
+        write_text_file(output, text)
         out.note(f"wrote {output}")
     elif out.as_json:
         out.emit(data, text)

@@ -31,3 +31,12 @@ def test_report_is_one_self_contained_page(mlops_env):
     assert "RED" in alpha and "production model without validation sign-off" in alpha
     # no evaluation yet: no trend chart
     assert "over time" not in html
+
+
+def test_report_and_inventory_to_an_unwritable_place_fail_clearly(mlops_env):
+    for command in (["report"], ["inventory", "--format", "csv"]):
+        result = run_cli(*command, "-o", str(mlops_env / "missing" / "out.html"))
+        assert result.returncode == 2, result.stderr
+        assert f"error: Cannot write {mlops_env / 'missing' / 'out.html'}: No such file" in (
+            result.stderr
+        )

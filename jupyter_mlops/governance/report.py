@@ -14,6 +14,7 @@ from typing import Any, get_args
 
 from ..card import Stage
 from ..config import get_settings
+from ..errors import MlopsError
 from ..tracking import get_client
 from .evaluate import EVAL_EXPERIMENT, EVAL_TAG
 from .facts import pages
@@ -126,8 +127,18 @@ def build_report(
     )
 
 
+def write_text_file(path: str | Path, text: str) -> Path:
+    """Write ``text`` to ``path``, or raise :class:`MlopsError` saying why it cannot be."""
+    target = Path(path)
+    try:
+        target.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise MlopsError(
+            f"Cannot write {target}: {exc.strerror or exc}. Pick another -o FILE."
+        ) from None
+    return target
+
+
 def write_report(path: str | Path, tracking_uri: str | None = None, **kwargs: Any) -> Path:
     """Write :func:`build_report` to ``path``; returns the path."""
-    target = Path(path)
-    target.write_text(build_report(tracking_uri, **kwargs), encoding="utf-8")
-    return target
+    return write_text_file(path, build_report(tracking_uri, **kwargs))
