@@ -40,12 +40,23 @@ _LAZY = {
     "jobs": "jupyter_mlops.widgets",
     "models": "jupyter_mlops.widgets",
     "compare": "jupyter_mlops.widgets",
+    "inventory": "jupyter_mlops.governance.inventory",
+    "zombies": "jupyter_mlops.governance.zombies",
+    "promote": "jupyter_mlops.governance.promotion",
+    "set_stage": "jupyter_mlops.governance.promotion",
+    "audit_trail": "jupyter_mlops.governance.audit",
+    "evaluate": "jupyter_mlops.governance.evaluate",
 }
 
 __all__ = ["__version__", *sorted(_LAZY)]
 
 if TYPE_CHECKING:
     from .card import ModelCard, read_card, write_card
+    from .governance.audit import audit_trail
+    from .governance.evaluate import evaluate
+    from .governance.inventory import inventory
+    from .governance.promotion import promote, set_stage
+    from .governance.zombies import zombies
     from .jobs.submit import (
         cancel_job,
         list_jobs,

@@ -7,6 +7,7 @@ import contextlib
 import gc
 import sys
 
+from . import governance_cli
 from .errors import JobFailedError, MlopsError
 
 
@@ -120,6 +121,7 @@ def _parser() -> argparse.ArgumentParser:
         help="run the example notebook as a sweep and register the best",
     )
     demo.add_argument("--dir", default="mlops-demo", help="working folder (default: ./mlops-demo)")
+    governance_cli.add_parsers(sub, common)
     return parser
 
 
@@ -155,9 +157,11 @@ def _main(argv: list[str] | None) -> int:
     try:
         # Libraries print to stdout ("View run at ..."): keep stdout for our own output.
         with contextlib.redirect_stdout(sys.stderr):
-            if args.command not in ("card", "params", "sync"):
+            if args.command not in ("card", "params", "sync", *governance_cli.OFFLINE):
                 commands.sync_spool_quietly(out)
-            return int(getattr(commands, f"cmd_{args.command}")(args, out) or 0)
+            handler = getattr(commands, f"cmd_{args.command}", None)
+            handler = handler or getattr(governance_cli, f"cmd_{args.command}")
+            return int(handler(args, out) or 0)
     except JobFailedError as exc:
         out.error(exc.message, exc.to_dict())
         return 1

@@ -66,6 +66,13 @@ class RegistrationError(MlopsError):
     code = "REGISTRATION_FAILED"
 
 
+class PromotionRefusedError(MlopsError):
+    """The governance policy forbids this alias move or stage change; ``rules`` name why."""
+
+    code = "PROMOTION_REFUSED"
+    http_status = 409
+
+
 class InputDataChangedError(MlopsError):
     """A run's input files differ from the fingerprints in its receipt."""
 

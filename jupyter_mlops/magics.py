@@ -72,6 +72,8 @@ def build_parser() -> MlopsArgumentParser:
     promote.add_argument("name", metavar="NAME")
     promote.add_argument("version", metavar="VERSION")
     promote.add_argument("--to", required=True, metavar="ALIAS", dest="alias")
+    promote.add_argument("--approver", metavar="WHO", help="who approved the move")
+    promote.add_argument("--reason", metavar="TEXT", help="why, for the audit trail")
 
     sub.add_parser("models", help="list registered models")
     sub.add_parser("receipt", help="a run's provenance receipt").add_argument(
@@ -101,7 +103,9 @@ class MlopsMagics(Magics):
       %mlops cancel RUN_ID
       %mlops register VAR [--name NAME] [--alias ALIAS] [--input-example VAR]
                                                register the model held in VAR
-      %mlops promote NAME VERSION --to ALIAS   point ALIAS at a version
+      %mlops promote NAME VERSION --to ALIAS [--approver WHO] [--reason TEXT]
+                                               point ALIAS at a version, if the policy
+                                               allows; the move is audited
       %mlops models                            registered models
       %mlops receipt RUN_ID                    a run's provenance receipt
 
@@ -271,10 +275,11 @@ class MlopsMagics(Magics):
         return None
 
     def handle_promote(self, args: argparse.Namespace) -> None:
-        from .registry import promote
+        from .governance.promotion import promote
 
-        promote(args.name, args.version, args.alias)
-        print(f"{args.name}: alias {args.alias!r} -> version {args.version}")
+        print(
+            promote(args.name, args.version, args.alias, approver=args.approver, reason=args.reason)
+        )
 
     def handle_models(self, args: argparse.Namespace) -> None:
         from .commands import models_text

@@ -21,6 +21,7 @@ from typing import Any
 from .card import ModelCard, parse_card
 from .config import get_settings
 from .errors import MlopsError, NotFoundError, RegistrationError
+from .governance.promotion import check_gate, gate, move_alias, promote
 from .tracking import (
     ensure_experiment,
     filter_literal,
@@ -118,9 +119,28 @@ def _is_sklearn(model: Any) -> bool:
 
 
 def save_model(
-    model: Any, path: Path, *, input_example: Any = None, pip_requirements: list[str] | None = None
+    model: Any,
+    path: Path,
+    *,
+    input_example: Any = None,
+    pip_requirements: list[str] | None = None,
+    reference: Any = None,
 ) -> str:
-    """Save ``model`` in its MLflow flavour (scikit-learn, else pyfunc); returns the flavour."""
+    """Save ``model`` in its MLflow flavour (scikit-learn, else pyfunc); returns the flavour.
+
+    With ``reference`` (the training features), a drift reference profile is saved beside it.
+    """
+    flavor = _save_flavor(model, path, input_example, pip_requirements)
+    if reference is not None:
+        from .governance.drift import save_profile
+
+        save_profile(path, reference)
+    return flavor
+
+
+def _save_flavor(
+    model: Any, path: Path, input_example: Any, pip_requirements: list[str] | None
+) -> str:
     from mlflow.models import infer_signature
 
     extra = ("pandas",) if type(input_example).__module__.startswith("pandas") else ()
@@ -212,13 +232,15 @@ def register(
     pip_requirements: list[str] | None = None,
     experiment: str | None = None,
     tracking_uri: str | None = None,
+    reference: Any = None,
 ) -> Registration:
     """Register ``model`` as a new model version linked to the current run, carrying the card.
 
     Inside a job the version links to the job's run; interactively a run is made holding a
     snapshot of the saved notebook and a receipt. Registering the same run and name again
     returns the existing version. If the tracking server is unreachable the registration is
-    spooled locally (with a warning) and pushed by ``jupyter mlops sync``.
+    spooled locally (with a warning) and pushed by ``jupyter mlops sync``. ``reference``
+    (training features) saves the drift reference profile that ``evaluate()`` compares with.
     """
     settings = get_settings(tracking_uri)
     notebook = notebook or os.environ.get("JUPYTER_MLOPS_NOTEBOOK") or None
@@ -230,6 +252,9 @@ def register(
             "(jupyter mlops card NOTEBOOK --set name=my-model)."
         )
     parse_card({"name": model_name})  # same naming rule as the card
+    if alias:  # refuse before anything is saved; approvals go through promote()
+        tags = model_card.to_tags() if model_card else {}
+        check_gate(model_name, "(new)", f"alias {alias!r}", gate(tags, alias=alias))
     run_id = current_run_id()
     entry = new_entry(
         settings.tracking_uri,
@@ -241,7 +266,9 @@ def register(
         description=model_card.description if model_card else "",
     )
     with claimed(entry, fresh=True):
-        return _save_and_push(entry, model, model_card, notebook, input_example, pip_requirements)
+        return _save_and_push(
+            entry, model, model_card, notebook, input_example, pip_requirements, reference
+        )
 
 
 def _save_and_push(
@@ -251,11 +278,16 @@ def _save_and_push(
     notebook: str | None,
     input_example: Any,
     pip_requirements: list[str] | None,
+    reference: Any,
 ) -> Registration:
     model_name, alias, run_id = entry.name, entry.alias, entry.run_id
     try:
         entry.tags["mlops.flavor"] = save_model(
-            model, entry.model_dir, input_example=input_example, pip_requirements=pip_requirements
+            model,
+            entry.model_dir,
+            input_example=input_example,
+            pip_requirements=pip_requirements,
+            reference=reference,
         )
         if run_id is None:
             _snapshot(entry, notebook, model_card)
@@ -336,7 +368,13 @@ def push_entry(entry: SpoolEntry) -> Any:
             entry.entry_id,
         )
     if entry.alias:
-        client.set_registered_model_alias(entry.name, entry.alias, version.version)
+        move_alias(
+            entry.tracking_uri,
+            entry.name,
+            str(version.version),
+            entry.alias,
+            reason="set at registration",
+        )
     discard(entry)
     return version
 
@@ -388,10 +426,12 @@ def log_model(
     artifact_path: str = "model",
     pip_requirements: list[str] | None = None,
     tracking_uri: str | None = None,
+    reference: Any = None,
 ) -> str:
     """Log ``model`` to the current run without registering it; returns its ``runs:/`` URI.
 
-    Use :func:`register_run` later to register the best of several runs.
+    Use :func:`register_run` later to register the best of several runs. ``reference``
+    (training features) saves a drift reference profile with it.
     """
     import tempfile
 
@@ -404,7 +444,11 @@ def log_model(
     uri = get_settings(tracking_uri).tracking_uri
     with tempfile.TemporaryDirectory() as tmp:
         flavor = save_model(
-            model, Path(tmp) / "m", input_example=input_example, pip_requirements=pip_requirements
+            model,
+            Path(tmp) / "m",
+            input_example=input_example,
+            pip_requirements=pip_requirements,
+            reference=reference,
         )
         get_client(uri).log_artifacts(run_id, str(Path(tmp) / "m"), artifact_path)
     log_batch(uri, run_id, tags={"mlops.logged_model": artifact_path, "mlops.flavor": flavor})
@@ -445,7 +489,7 @@ def register_run(
         f"run:{run_id}",
     )
     if alias:
-        client.set_registered_model_alias(model_name, alias, version.version)
+        promote(model_name, version.version, alias, uri, reason="set at registration")
     return Registration(
         model_name,
         str(version.version),
@@ -454,24 +498,6 @@ def register_run(
         alias,
         model_uri=f"models:/{model_name}/{version.version}",
     )
-
-
-def promote(name: str, version: str | int, alias: str, tracking_uri: str | None = None) -> None:
-    """Point ``alias`` (``champion``, ``challenger``...) of model ``name`` at ``version``."""
-    from mlflow.exceptions import MlflowException
-
-    client = get_client(get_settings(tracking_uri).tracking_uri)
-    try:
-        client.get_model_version(name, str(version))
-    except MlflowException as exc:
-        raise NotFoundError(
-            f"No version {version} of registered model {name!r}. List them with "
-            "`jupyter mlops models`."
-        ) from exc
-    try:
-        client.set_registered_model_alias(name, alias, str(version))
-    except MlflowException as exc:
-        raise RegistrationError(f"Cannot set alias {alias!r}: {exc.message}") from None
 
 
 # -- listing -----------------------------------------------------------------------------------

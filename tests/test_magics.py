@@ -150,7 +150,7 @@ def test_params_prints_the_contract(mlops_shell, mlops_session_notebook, capsys)
 def test_register_links_card_version_and_prints_link(
     mlops_shell, mlops_backend, capsys, mlops_session_notebook
 ):
-    mlops(mlops_shell, "register model --alias champion --input-example X")
+    mlops(mlops_shell, "register model --alias challenger --input-example X")
     out = capsys.readouterr().out
     assert "Registered 'magic-model' version 1" in out
     if mlops_backend.startswith("http"):
@@ -158,7 +158,7 @@ def test_register_links_card_version_and_prints_link(
     else:
         assert f"mlflow ui --backend-store-uri {mlops_backend}" in out
     client = get_client(mlops_backend)
-    version = client.get_model_version_by_alias("magic-model", "champion")
+    version = client.get_model_version_by_alias("magic-model", "challenger")
     assert version.tags["mlops.card.owner"] == "ana" and version.tags["mlops.flavor"] == "sklearn"
     run = client.get_run(version.run_id)
     assert run.data.tags["mlops.interactive"] == "true"

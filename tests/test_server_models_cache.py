@@ -51,17 +51,17 @@ async def test_describe_model_has_versions_with_card_and_receipt(jp_fetch, mlops
     name = unique("described")
     card = {"name": name, "owner": "ana", "risk_tier": "high", "stage": "staging"}
     model = DummyClassifier().fit([[0], [1]], [0, 1])
-    jupyter_mlops.register(model, card=card, alias="champion", tracking_uri=mlops_tracking_uri)
+    jupyter_mlops.register(model, card=card, alias="challenger", tracking_uri=mlops_tracking_uri)
     jupyter_mlops.register(model, card=card, tracking_uri=mlops_tracking_uri)
 
     body = json.loads((await jp_fetch("mlops", "models", name)).body)
 
     DescribeModel.model_validate(body)
     assert body["name"] == name and body["owner"] == "ana" and body["latest_version"] == "2"
-    assert body["aliases"] == {"champion": "1"}
+    assert body["aliases"] == {"challenger": "1"}
     assert [v["version"] for v in body["versions"]] == ["2", "1"]
     v1 = body["versions"][1]
-    assert v1["aliases"] == ["champion"]
+    assert v1["aliases"] == ["challenger"]
     assert v1["card"]["owner"] == "ana" and v1["card"]["risk_tier"] == "high"
     assert v1["receipt_url"] == f"receipts/{v1['run_id']}"
     assert v1["run_url"].startswith(f"{mlops_tracking_uri}/#/experiments/")

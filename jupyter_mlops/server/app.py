@@ -8,6 +8,7 @@ from pathlib import Path
 from jupyter_server.extension.application import ExtensionApp
 from traitlets import Bool, Float, Unicode
 
+from .governance_handlers import InventoryHandler
 from .handlers import HealthHandler, ModelHandler, ModelsHandler, ReceiptHandler
 from .job_handlers import CancelJobHandler, JobHandler, JobOutputHandler, JobsHandler
 from .models_cache import ModelsCache
@@ -19,6 +20,7 @@ ROUTES = [
     (r"mlops/health", HealthHandler),
     (r"mlops/models", ModelsHandler),
     (r"mlops/models/(?P<name>[^/]+)", ModelHandler),
+    (r"mlops/inventory", InventoryHandler),
     (rf"mlops/receipts/{RUN}", ReceiptHandler),
     (r"mlops/card", CardHandler),
     (r"mlops/card/schema", CardSchemaHandler),
@@ -81,8 +83,19 @@ class MlopsApp(ExtensionApp):
         help="Fill the models cache in the background when the extension loads.",
     )
 
+    alert_webhook_url = Unicode(
+        None,
+        allow_none=True,
+        config=True,
+        help="URL that new model alerts are POSTed to as JSON (server configuration only).",
+    )
+
+    alert_poll_s = Float(60.0, config=True, help="Seconds between checks for new alerts.")
+
     def initialize_settings(self) -> None:
         self.models_cache = ModelsCache(full_refresh_s=self.models_full_refresh_s)
+        if self.alert_webhook_url:
+            threading.Thread(target=self._post_alerts, name="mlops-alerts", daemon=True).start()
         if self.warm_models_cache:
             # MLflow's import and the store's first open cost seconds: pay them before the
             # first request, without delaying the server start.
@@ -103,6 +116,18 @@ class MlopsApp(ExtensionApp):
         if self.executor == "dask" and self.dask_address:
             return f"dask://{self.dask_address}"
         return self.executor
+
+    def _post_alerts(self) -> None:
+        from ..governance.notify import post_alerts
+
+        idle = threading.Event()  # never set: wait() is the pause between checks
+        while not idle.wait(self.alert_poll_s):
+            try:
+                posted = post_alerts(str(self.alert_webhook_url), self.resolved_tracking_uri())
+                if posted:
+                    self.log.info("jupyter-mlops: posted %d new alert(s)", posted)
+            except Exception as exc:  # the webhook or the store may be down: retry later
+                self.log.warning("jupyter-mlops: alerts not posted: %s", exc)
 
     def _warm(self) -> None:
         try:

@@ -35,6 +35,9 @@ class ModelSummary(_Contract):
     tags: dict[str, str] = Field(default_factory=dict)
     updated_at: int | None = None
     """Milliseconds since the epoch, as MLflow reports it."""
+    rag: str | None = None
+    """red, amber or green by the governance policy, from the model's own tags."""
+    rag_reasons: list[str] = Field(default_factory=list)
 
 
 class ListModelsResponse(_Contract):
@@ -189,6 +192,35 @@ class FetchJobOutputResponse(_Contract):
 
 
 # -- misc --------------------------------------------------------------------------------------
+class InventoryRow(_Contract):
+    """One model of the governance inventory (times are ISO 8601 UTC)."""
+
+    name: str
+    owner: str | None = None
+    use_case: str | None = None
+    risk_tier: str | None = None
+    materiality: str | None = None
+    stage: str | None = None
+    champion: str | None = None
+    challenger: str | None = None
+    latest_version: str | None = None
+    last_training_run: str | None = None
+    last_trained_at: str | None = None
+    last_evaluation: str | None = None
+    drift_status: str
+    alert_status: str
+    documentation_status: str
+    validation_status: str
+    rag: str
+    rag_reasons: list[str]
+
+
+class ListInventoryResponse(_Contract):
+    """Body of ``GET mlops/inventory``."""
+
+    models: list[InventoryRow]
+
+
 class HealthResponse(_Contract):
     """Body of ``GET mlops/health``."""
 
@@ -220,6 +252,8 @@ CONTRACT: tuple[type[BaseModel], ...] = (
     DescribeJob,
     ListJobsResponse,
     FetchJobOutputResponse,
+    InventoryRow,
+    ListInventoryResponse,
     HealthResponse,
     ErrorResponse,
 )

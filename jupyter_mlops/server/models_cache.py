@@ -65,7 +65,7 @@ class ModelsCache:
             else:
                 self._incremental(uri, registry)
             if registry.body is None:
-                ordered = [registry.models[name] for name in sorted(registry.models)]
+                ordered = [with_rag(registry.models[name]) for name in sorted(registry.models)]
                 response = ListModelsResponse.model_validate({"models": ordered})
                 registry.body = response.model_dump_json().encode()
             return registry.body
@@ -93,3 +93,15 @@ class ModelsCache:
                 registry.models[summary["name"]] = summary
                 registry.body = None
         registry.newest = newest
+
+
+def with_rag(summary: dict[str, Any]) -> dict[str, Any]:
+    """The summary with the RAG status its own tags give (versions are not read here)."""
+    from ..governance.facts import ModelFacts
+    from ..governance.inventory import now_ms
+    from ..governance.policy import load_policy
+    from ..governance.rag import assess
+
+    facts = ModelFacts(summary["name"], summary["tags"], summary["aliases"])
+    rag, findings = assess(facts, load_policy(), now_ms())
+    return {**summary, "rag": rag, "rag_reasons": [f.reason for f in findings]}

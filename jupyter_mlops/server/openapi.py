@@ -43,6 +43,15 @@ OPERATIONS: dict[str, dict[str, Operation]] = {
     "/mlops/models/{name}": {
         "get": ("Describe a model with its versions", None, m.DescribeModel, 200, {}),
     },
+    "/mlops/inventory": {
+        "get": (
+            "The governance inventory: every model with its RAG status and reasons",
+            None,
+            m.ListInventoryResponse,
+            200,
+            {},
+        ),
+    },
     "/mlops/receipts/{run_id}": {
         "get": ("Provenance receipt of a run", None, m.DescribeReceipt, 200, {}),
     },

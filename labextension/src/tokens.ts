@@ -28,6 +28,8 @@ export interface IModelSummary {
   aliases: Record<string, string>;
   tags: Record<string, string>;
   updated_at: number | null;
+  rag: string | null;
+  rag_reasons: string[];
 }
 
 /** Mirrors `ListModelsResponse`, the body of `GET mlops/models`. */
@@ -152,6 +154,33 @@ export interface IListJobsResponse {
 /** Mirrors `FetchJobOutputResponse`. */
 export interface IFetchJobOutputResponse {
   path: string;
+}
+
+/** Mirrors `InventoryRow`: one model of the governance inventory. */
+export interface IInventoryRow {
+  name: string;
+  owner: string | null;
+  use_case: string | null;
+  risk_tier: string | null;
+  materiality: string | null;
+  stage: string | null;
+  champion: string | null;
+  challenger: string | null;
+  latest_version: string | null;
+  last_training_run: string | null;
+  last_trained_at: string | null;
+  last_evaluation: string | null;
+  drift_status: string;
+  alert_status: string;
+  documentation_status: string;
+  validation_status: string;
+  rag: string;
+  rag_reasons: string[];
+}
+
+/** Mirrors `ListInventoryResponse`, the body of `GET mlops/inventory`. */
+export interface IListInventoryResponse {
+  models: IInventoryRow[];
 }
 
 /** Mirrors `HealthResponse`, the body of `GET mlops/health`. */

@@ -1,0 +1,149 @@
+"""What governance knows about each registered model, read with a few bulk MLflow searches.
+
+Two paged searches cover the whole registry: ``search_registered_models`` (card tags, aliases,
+the monitoring summary of the last evaluation) and ``search_model_versions`` (each version's
+card stage and monitoring tags). Nothing is fetched per model.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..card import TAG_PREFIX
+from ..config import get_settings
+from ..tracking import get_client, probe
+
+MONITOR_PREFIX = "mlops.monitor."
+LAST_EVAL_AT = MONITOR_PREFIX + "last_eval_at"
+LAST_EVAL_RUN = MONITOR_PREFIX + "last_eval_run"
+LAST_EVAL_VERSION = MONITOR_PREFIX + "last_eval_version"
+DRIFT_STATUS = MONITOR_PREFIX + "drift_status"
+DRIFT_REASONS = MONITOR_PREFIX + "drift_reasons"
+ALERT_STATUS = MONITOR_PREFIX + "alert_status"
+ALERT_REASONS = MONITOR_PREFIX + "alert_reasons"
+LOADED_AT = MONITOR_PREFIX + "loaded_at"
+
+DAY_MS = 86_400_000
+
+
+def _ms(value: str | None) -> int | None:
+    try:
+        return int(float(value)) if value else None
+    except ValueError:
+        return None
+
+
+def _reasons(value: str | None) -> list[str]:
+    try:
+        found = json.loads(value) if value else []
+    except ValueError:
+        return [value or ""]
+    return [str(r) for r in found] if isinstance(found, list) else [str(found)]
+
+
+@dataclass
+class VersionFacts:
+    """One model version: its card stage and the outcome of its last evaluation."""
+
+    version: str
+    run_id: str | None
+    created_at: int | None
+    tags: dict[str, str]
+
+    @property
+    def stage(self) -> str | None:
+        return self.tags.get(TAG_PREFIX + "stage")
+
+    @property
+    def last_eval_at(self) -> int | None:
+        return _ms(self.tags.get(LAST_EVAL_AT))
+
+    @property
+    def loaded_at(self) -> int | None:
+        return _ms(self.tags.get(LOADED_AT))
+
+
+@dataclass
+class ModelFacts:
+    """One registered model: its card (tags), aliases, versions and monitoring summary."""
+
+    name: str
+    tags: dict[str, str]
+    aliases: dict[str, str]
+    versions: dict[str, VersionFacts] = field(default_factory=dict)
+    updated_at: int | None = None
+
+    def card(self, key: str) -> str | None:
+        """A card field as stored in the registered model's tags (raw text), or None."""
+        value = self.tags.get(TAG_PREFIX + key)
+        return value or None
+
+    @property
+    def latest_version(self) -> str | None:
+        return max(self.versions, key=int) if self.versions else None
+
+    @property
+    def last_eval_at(self) -> int | None:
+        return _ms(self.tags.get(LAST_EVAL_AT))
+
+    @property
+    def drift_status(self) -> str:
+        return self.tags.get(DRIFT_STATUS) or "unknown"
+
+    @property
+    def alert_status(self) -> str:
+        return self.tags.get(ALERT_STATUS) or "unknown"
+
+    @property
+    def drift_reasons(self) -> list[str]:
+        return _reasons(self.tags.get(DRIFT_REASONS))
+
+    @property
+    def alert_reasons(self) -> list[str]:
+        return _reasons(self.tags.get(ALERT_REASONS))
+
+    @property
+    def in_production(self) -> bool:
+        """A champion alias, or the production stage on the model's or a version's card."""
+        return self.card("stage") == "production" or bool(self.production_versions())
+
+    def production_versions(self) -> list[str]:
+        """Versions in production: the champion, and any whose card stage is production."""
+        found = {v for a, v in self.aliases.items() if a == "champion"}
+        found |= {n for n, v in self.versions.items() if v.stage == "production"}
+        return sorted(found, key=int)
+
+
+def pages(search: Callable[..., Any], **kwargs: Any) -> Iterator[Any]:
+    token = None
+    while True:
+        page = search(page_token=token, **kwargs)
+        yield from page
+        token = page.token
+        if not token:
+            return
+
+
+def fetch_facts(tracking_uri: str | None = None) -> list[ModelFacts]:
+    """Every registered model with its versions, in two paged searches; sorted by name."""
+    uri = get_settings(tracking_uri).tracking_uri
+    probe(uri)
+    client = get_client(uri)
+    models: dict[str, ModelFacts] = {}
+    for m in pages(client.search_registered_models, max_results=1000):
+        models[m.name] = ModelFacts(
+            name=m.name,
+            tags=dict(m.tags or {}),
+            aliases={k: str(v) for k, v in (m.aliases or {}).items()},
+            updated_at=m.last_updated_timestamp,
+        )
+    for v in pages(client.search_model_versions, max_results=10000):
+        owner = models.get(v.name)
+        if owner is not None:
+            owner.versions[str(v.version)] = VersionFacts(
+                str(v.version), v.run_id or None, v.creation_timestamp, dict(v.tags or {})
+            )
+    return [models[name] for name in sorted(models)]
