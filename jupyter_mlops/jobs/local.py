@@ -21,6 +21,7 @@ from typing import IO, Any
 from ..config import Settings
 from . import spec
 
+JOB_MODULE = "jupyter_mlops.jobs.local"  # run as ``python -m JOB_MODULE RUN_ID URI SLOTS``
 SLOT_POLL_S = 0.2
 CANCEL_GRACE_S = 5.0
 
@@ -37,7 +38,7 @@ class LocalExecutor:
                 [
                     sys.executable,
                     "-m",
-                    "jupyter_mlops.jobs.local",
+                    JOB_MODULE,
                     run_id,
                     settings.tracking_uri,
                     str(settings.max_concurrency),
