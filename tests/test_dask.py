@@ -13,7 +13,7 @@ from conftest import run_cli
 from jupyter_mlops import get_receipt, submit_job, submit_sweep, wait_for_job
 from jupyter_mlops.config import get_settings
 from jupyter_mlops.jobs import spec
-from jupyter_mlops.jobs.submit import describe_job, select_best, wait_for_jobs
+from jupyter_mlops.jobs.submit import select_best, wait_for_jobs
 from jupyter_mlops.tracking import get_client
 
 
@@ -60,7 +60,7 @@ def test_sweep_runs_across_both_workers_and_selects_the_best(mlops_dask, mlops_n
     assert [j.status for j in jobs] == ["FINISHED"] * 4
     workers = {mlops_dask.name_of(int(_tags(c)[spec.PID])) for c in children}
     assert workers == {"w1", "w2"}
-    assert describe_job(parent).status == "FINISHED"
+    assert wait_for_jobs([parent])[0].status == "FINISHED"
     assert select_best(parent, "max(score)").parameters == {"a": 3}
 
 
