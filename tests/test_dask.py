@@ -6,6 +6,7 @@ through the tracking server only.
 
 from __future__ import annotations
 
+import itertools
 import json
 
 from conftest import run_cli
@@ -88,3 +89,17 @@ def test_executor_from_the_environment(mlops_dask, mlops_notebook, monkeypatch):
     job = wait_for_job(run_id)
     assert job.executor == mlops_dask.executor
     assert get_receipt(run_id)["environment"]["executor"] == "dask"
+
+
+def test_sweep_concurrency_limit_holds_across_workers(mlops_dask, mlops_notebook):
+    nb = mlops_notebook("import time\ntime.sleep(1)", params="a: int = 0")
+    _, children = submit_sweep(
+        nb, {"a": [1, 2, 3]}, executor=mlops_dask.executor, max_concurrency=1
+    )
+    assert [j.status for j in wait_for_jobs(children)] == ["FINISHED"] * 3
+    spans = sorted(
+        (r["timings"]["started"], r["timings"]["finished"])
+        for r in (get_receipt(c) for c in children)
+    )
+    for (_, end), (start, _) in itertools.pairwise(spans):
+        assert start >= end, "a semaphore of one lease: runs never overlap, whatever the worker"
