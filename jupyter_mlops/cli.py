@@ -50,8 +50,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--experiment", help="MLflow experiment name")
     run.add_argument("--timeout", type=float, help="stop the job after this many seconds")
     run.add_argument("--kernel", help="kernel name (default: the notebook's)")
-    run.add_argument("--executor", help="executor name (default: local)")
+    run.add_argument("--executor", help="executor: local (default) or dask://HOST:PORT")
     run.add_argument("--wait", action="store_true", help="wait, show progress, exit 1 on failure")
+    _add_scale_options(run)
     run.add_argument(
         "--select", metavar="max(METRIC)", help="with a sweep and --wait: pick the best run"
     )
@@ -123,6 +124,30 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--dir", default="mlops-demo", help="working folder (default: ./mlops-demo)")
     governance_cli.add_parsers(sub, common)
     return parser
+
+
+def _add_scale_options(run: argparse.ArgumentParser) -> None:
+    """Options of ``run`` for shared compute: dependency files, resources, sweeps at scale."""
+    run.add_argument(
+        "--include",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="file or folder placed beside the notebook where it runs (repeatable)",
+    )
+    run.add_argument(
+        "--resources", metavar="NAME=AMOUNT,...", help="Dask worker resources, e.g. GPU=1"
+    )
+    run.add_argument(
+        "--sample", type=int, metavar="N", help="random sweep: draw N points (ranges LOW:HIGH)"
+    )
+    run.add_argument("--seed", type=int, help="seed of the --sample draw")
+    run.add_argument(
+        "--max-concurrency", type=int, metavar="N", help="sweep: at most N runs at once"
+    )
+    run.add_argument(
+        "--fail-fast", action="store_true", help="sweep: cancel the other runs when one fails"
+    )
 
 
 def quiet_mlflow() -> None:

@@ -113,12 +113,23 @@ def cmd_run(args: argparse.Namespace, out: Output) -> int:
         tracking_uri=args.tracking_uri,
         from_text=True,
     )
+    common.update(
+        include=getattr(args, "include", None), resources=getattr(args, "resources", None)
+    )
+    scale: dict[str, Any] = {
+        k: getattr(args, k, None) for k in ("sample", "seed", "max_concurrency")
+    }
+    scale["fail_fast"] = getattr(args, "fail_fast", False)
     if args.sweep:
-        parent, run_ids = submit_sweep(args.notebook, parse_sweep(args.sweep), params, **common)
+        parent, run_ids = submit_sweep(
+            args.notebook, parse_sweep(args.sweep), params, **common, **scale
+        )
         out.note(f"submitted sweep {parent} with {len(run_ids)} runs")
     else:
         if args.select:
             raise MlopsError("--select needs --sweep.")
+        if scale["sample"] or scale["max_concurrency"] or scale["fail_fast"]:
+            raise MlopsError("--sample, --max-concurrency and --fail-fast need --sweep.")
         parent, run_ids = None, [submit_job(args.notebook, params, **common)]
         out.note(f"submitted job {run_ids[0]}")
     if not args.wait:

@@ -62,6 +62,13 @@ class TrackingUnavailableError(MlopsError):
     http_status = 503
 
 
+class ExecutorUnavailableError(MlopsError):
+    """The executor (e.g. a Dask scheduler) cannot be reached to start a job."""
+
+    code = "EXECUTOR_UNAVAILABLE"
+    http_status = 503
+
+
 class RegistrationError(MlopsError):
     code = "REGISTRATION_FAILED"
 

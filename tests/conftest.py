@@ -231,3 +231,30 @@ def jp_server_config(
         },
         "MlopsApp": mlops_app_config,
     }
+
+
+# -- a real Dask cluster -----------------------------------------------------------------------
+@pytest.fixture(scope="session")
+def mlops_dask_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """``dask scheduler`` and workers w1 (with resource GPU=1) and w2, once per session."""
+    from dask_support import DaskCluster
+
+    cluster = DaskCluster(tmp_path_factory.mktemp("dask"), worker_resources={"w1": "GPU=1"})
+    try:
+        yield cluster.start()
+    finally:
+        from jupyter_mlops.jobs.dask_executor import close_clients
+
+        close_clients()
+        cluster.stop()
+
+
+@pytest.fixture
+def mlops_dask(
+    mlops_dask_cluster: Any, mlops_server: MlflowServer, monkeypatch: pytest.MonkeyPatch
+) -> Any:
+    """The whole cluster (workers a test killed are restarted) and the real tracking server:
+    workers share no folder with the test, only the tracking server."""
+    mlops_dask_cluster.ensure_workers()
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", mlops_server.uri)
+    return mlops_dask_cluster

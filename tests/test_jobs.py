@@ -209,7 +209,7 @@ def test_executor_name_is_checked(mlops_notebook):
     from jupyter_mlops.errors import ConfigError
 
     nb = mlops_notebook("x = 1")
-    with pytest.raises(ConfigError, match="Valid executors: local"):
+    with pytest.raises(ConfigError, match="Valid executors: dask, local"):
         submit_job(nb, executor="kubernetes")
     assert os.environ.get("JUPYTER_MLOPS_EXECUTOR") is None
 

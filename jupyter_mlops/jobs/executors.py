@@ -8,7 +8,10 @@ from typing import Any, Protocol
 from ..config import Settings
 from ..errors import ConfigError
 
-BUILTIN = {"local": "jupyter_mlops.jobs.local:LocalExecutor"}
+BUILTIN = {
+    "local": "jupyter_mlops.jobs.local:LocalExecutor",
+    "dask": "jupyter_mlops.jobs.dask_executor:DaskExecutor",
+}
 
 
 class Executor(Protocol):

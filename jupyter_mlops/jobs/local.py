@@ -21,6 +21,7 @@ from typing import IO, Any
 from ..config import Settings
 from . import spec
 
+JOB_MODULE = "jupyter_mlops.jobs.local"  # run as ``python -m JOB_MODULE RUN_ID URI SLOTS``
 SLOT_POLL_S = 0.2
 CANCEL_GRACE_S = 5.0
 
@@ -37,7 +38,7 @@ class LocalExecutor:
                 [
                     sys.executable,
                     "-m",
-                    "jupyter_mlops.jobs.local",
+                    JOB_MODULE,
                     run_id,
                     settings.tracking_uri,
                     str(settings.max_concurrency),
@@ -100,6 +101,40 @@ def _job_process(run: Any) -> Any:
     if started is not None and abs(proc.create_time() - float(started)) > 1.0:
         return None  # the pid was reused by another process
     return proc
+
+
+def is_local_job_here(run: Any) -> bool:
+    """A job of the local executor whose process was recorded on this host."""
+    tags = run.data.tags
+    executor = tags.get(spec.EXECUTOR, "local").split("://")[0]
+    return executor == "local" and tags.get(spec.HOST) == socket.gethostname() and spec.PID in tags
+
+
+def reap_orphans(tracking_uri: str, runs: list[Any]) -> list[Any]:
+    """Mark FAILED ("orphaned") the unfinished local jobs whose process is gone.
+
+    A job outlives the process that submitted it, but not a reboot or a SIGKILL: its run would
+    stay RUNNING forever. Returns ``runs`` with the reaped ones read again.
+    """
+    from ..tracking import RUN_TERMINAL, get_client, log_batch
+
+    client = get_client(tracking_uri)
+    fresh = []
+    for run in runs:
+        gone = run.info.status not in RUN_TERMINAL and is_local_job_here(run)
+        if gone and not LocalExecutor().is_running(run):
+            run = client.get_run(run.info.run_id)  # it may have ended as we looked
+            if run.info.status not in RUN_TERMINAL:
+                pid = run.data.tags[spec.PID]
+                log_batch(
+                    tracking_uri,
+                    run.info.run_id,
+                    tags={spec.REASON: "orphaned", spec.EVALUE: f"process {pid} is gone"},
+                )
+                client.set_terminated(run.info.run_id, "FAILED")
+                run = client.get_run(run.info.run_id)
+        fresh.append(run)
+    return fresh
 
 
 def acquire_slot(home: Path, slots: int, cancelled: list[bool]) -> IO[bytes] | None:

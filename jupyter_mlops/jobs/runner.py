@@ -7,9 +7,8 @@ The status comes from the runner's exception, never from the output notebook's m
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
+import shutil
 import socket
 import tempfile
 import threading
@@ -20,9 +19,11 @@ from typing import Any
 
 from ..tracking import RUN_TERMINAL, download_artifact, get_client, set_tags
 from . import spec
+from .sweep_state import finish_parent, mark_parent_running, stop_siblings_if_fail_fast
 
 HEARTBEAT_S = 5.0
 PROGRESS_FLUSH_S = 0.5
+CANCEL_POLL_S = 1.0  # how often a running job reads its run for a cancel request
 
 
 @dataclass
@@ -46,10 +47,19 @@ class Outcome:
 class JobRunner:
     """Template method: ``before_start`` -> ``execute`` -> ``on_failure``/``on_complete``."""
 
-    def __init__(self, run_id: str, tracking_uri: str, executor: str = "local") -> None:
+    def __init__(
+        self,
+        run_id: str,
+        tracking_uri: str,
+        executor: str = "local",
+        max_attempts: int | None = None,
+    ) -> None:
         self.run_id = run_id
         self.uri = tracking_uri
         self.executor = executor
+        self.max_attempts = max_attempts
+        self.attempt = 1
+        self._kernel_pid: int | None = None
         self.client = get_client(tracking_uri)
         self.kill_reason: str | None = None  # set by cancel or timeout, read after the kernel dies
         self._progress: tuple[int, int] | None = None
@@ -62,20 +72,36 @@ class JobRunner:
     # -- template -------------------------------------------------------------------------
     def run(self) -> Outcome:
         run = self.client.get_run(self.run_id)
-        if run.info.status in RUN_TERMINAL or spec.CANCEL in run.data.tags:
-            if run.info.status not in RUN_TERMINAL:
-                self._terminate(Outcome("KILLED", "cancelled"))
-            return Outcome(run.info.status)
         self.tags = run.data.tags
-        self.before_start()
+        if run.info.status in RUN_TERMINAL or spec.CANCEL in run.data.tags:
+            if run.info.status not in RUN_TERMINAL:  # cancelled before it started
+                self._terminate(Outcome("KILLED", "cancelled"))
+                self._after_end(Outcome("KILLED", "cancelled"))
+            return Outcome(run.info.status)
+        self.attempt = int(self.tags.get(spec.ATTEMPT) or 0) + 1
+        if self.max_attempts is not None and self.attempt > self.max_attempts:
+            # An earlier attempt's worker was lost and the retries are used up.
+            lost = self.attempt - 1
+            outcome = Outcome(
+                "FAILED",
+                "worker lost",
+                evalue=f"the worker running this job was lost {lost} time(s); retries exhausted",
+            )
+            self._terminate(outcome)
+            self._after_end(outcome)
+            return outcome
         try:
-            self.execute()
-            outcome = Outcome()
-        except BaseException as exc:
-            outcome = self.on_failure(exc)
+            self.before_start()
+            try:
+                self.execute()
+                outcome = Outcome()
+            except BaseException as exc:
+                outcome = self.on_failure(exc)
+            finally:
+                self._stop.set()
+            self.on_complete(outcome)
         finally:
-            self._stop.set()
-        self.on_complete(outcome)
+            shutil.rmtree(self._workdir, ignore_errors=True)
         return outcome
 
     def before_start(self) -> None:
@@ -92,9 +118,11 @@ class JobRunner:
                 spec.PID_START: me.create_time(),
                 spec.HOST: socket.gethostname(),
                 spec.HEARTBEAT: int(time.time()),
+                spec.ATTEMPT: self.attempt,
             },
         )
-        self._mark_parent_running()
+        if self.tags.get(spec.PARENT):
+            mark_parent_running(self.uri, self.tags[spec.PARENT])
         threading.Thread(target=self._watch, name="mlops-heartbeat", daemon=True).start()
         timeout = self.tags.get(spec.TIMEOUT)
         if timeout:
@@ -106,17 +134,12 @@ class JobRunner:
         import papermill
 
         from .engine import ENGINE_NAME
+        from .kernel import job_kernel_manager
 
         name = self.tags.get(spec.NOTEBOOK_NAME, "notebook.ipynb")
-        local_in = download_artifact(
-            self.uri, self.run_id, f"{spec.INPUT_DIR}/{name}", str(self._workdir)
-        )
+        local_in, cwd = self._fetch_inputs(name)
         self.output_path = self._workdir / "out" / name
         self.output_path.parent.mkdir()
-        cwd = self.tags.get(spec.CWD)
-        if not cwd or not Path(cwd).is_dir():
-            cwd = str(Path(local_in).parent)
-        self._kernel_env()
         papermill.execute_notebook(
             local_in,
             str(self.output_path),
@@ -126,6 +149,7 @@ class JobRunner:
             progress_bar=False,
             engine_name=ENGINE_NAME,
             mlops_on_cell=self._on_cell,
+            kernel_manager_class=job_kernel_manager(self._kernel_env(), self._on_kernel_started),
             # A graceful shutdown runs the kernel's atexit hooks, and MLflow's would mark this
             # run FINISHED before the receipt is written; it also stalls for seconds at times.
             shutdown_kernel="immediate",
@@ -158,32 +182,53 @@ class JobRunner:
             self.client.log_artifact(self.run_id, str(self.output_path), spec.OUTPUT_DIR)
         self._write_receipt()
         self._terminate(outcome)
-        self._finish_parent()
+        self._after_end(outcome)
 
     # -- cancel and timeout -----------------------------------------------------------------
     def kill(self, reason: str) -> None:
-        """Stop the kernel (and anything it started); papermill then raises DeadKernelError."""
-        import psutil
+        """Stop this job's kernel and its process group; papermill then raises DeadKernelError.
+
+        Before the kernel exists, the request is kept and the kernel is killed as it starts.
+        """
+        from .kernel import kill_kernel
 
         if self.kill_reason is None:
             self.kill_reason = reason
-        for child in psutil.Process().children(recursive=True):
-            with contextlib.suppress(psutil.Error):
-                child.kill()
+        if self._kernel_pid is not None:
+            kill_kernel(self._kernel_pid)
 
     # -- helpers ----------------------------------------------------------------------------
-    def _kernel_env(self) -> None:
-        # The kernel inherits this process's environment: the notebook's own MLflow calls
-        # (log_metric, autolog, jupyter_mlops.register) land in this run with no user code.
-        os.environ.update(
-            {
-                "MLFLOW_TRACKING_URI": self.uri,
-                "MLFLOW_RUN_ID": self.run_id,
-                "MLFLOW_EXPERIMENT_ID": self.client.get_run(self.run_id).info.experiment_id,
-                "JUPYTER_MLOPS_RUN_ID": self.run_id,
-                "JUPYTER_MLOPS_NOTEBOOK": self.tags.get(spec.NOTEBOOK, ""),
-            }
-        )
+    def _fetch_inputs(self, name: str) -> tuple[str, str]:
+        """Download the notebook (and included files); return its local path and the cwd.
+
+        A local job without included files runs in the folder it was submitted from. Any other
+        job runs in a fresh folder holding the notebook and its included files only, so what
+        works on the local executor with ``--include`` works on a worker with no shared disk.
+        """
+        cwd = self.tags.get(spec.CWD)
+        shared = self.executor == "local" and spec.INCLUDES not in self.tags
+        if shared and cwd and Path(cwd).is_dir():
+            path = f"{spec.INPUT_DIR}/{name}"
+            return download_artifact(self.uri, self.run_id, path, str(self._workdir)), cwd
+        folder = Path(download_artifact(self.uri, self.run_id, spec.INPUT_DIR, str(self._workdir)))
+        return str(folder / name), str(folder)
+
+    def _kernel_env(self) -> dict[str, str]:
+        # Given to this job's kernel only: the notebook's own MLflow calls (log_metric,
+        # autolog, jupyter_mlops.register) land in this run with no user code.
+        return {
+            "MLFLOW_TRACKING_URI": self.uri,
+            "MLFLOW_RUN_ID": self.run_id,
+            "MLFLOW_EXPERIMENT_ID": str(self.client.get_run(self.run_id).info.experiment_id),
+            "JUPYTER_MLOPS_RUN_ID": self.run_id,
+            "JUPYTER_MLOPS_NOTEBOOK": self.tags.get(spec.NOTEBOOK, ""),
+        }
+
+    def _on_kernel_started(self, pid: int) -> None:
+        self._kernel_pid = pid
+        self.timings.setdefault("kernel_started", time.time())
+        if self.kill_reason is not None:
+            self.kill(self.kill_reason)
 
     def _on_cell(self, done: int, total: int, current: int | None) -> None:
         self._progress = (done, total)
@@ -198,16 +243,18 @@ class JobRunner:
             self._flushed = self._progress
 
     def _watch(self) -> None:
-        last_beat = time.time()
+        last_beat = last_check = time.time()
         while not self._stop.wait(PROGRESS_FLUSH_S):
             try:
                 self._flush_progress()
-                if time.time() - last_beat >= HEARTBEAT_S:
-                    last_beat = time.time()
-                    run = self.client.get_run(self.run_id)
-                    set_tags(self.uri, self.run_id, {spec.HEARTBEAT: int(last_beat)})
-                    if spec.CANCEL in run.data.tags:
+                now = time.time()
+                if now - last_check >= CANCEL_POLL_S:
+                    last_check = now
+                    if spec.CANCEL in self.client.get_run(self.run_id).data.tags:
                         self.kill("cancelled")
+                if now - last_beat >= HEARTBEAT_S:
+                    last_beat = now
+                    set_tags(self.uri, self.run_id, {spec.HEARTBEAT: int(now)})
             except Exception:
                 continue
 
@@ -236,26 +283,25 @@ class JobRunner:
             set_tags(self.uri, self.run_id, outcome.tags())
         self.client.set_terminated(self.run_id, outcome.status)
 
-    def _mark_parent_running(self) -> None:
-        parent = self.tags.get(spec.PARENT)
-        if parent and self.client.get_run(parent).info.status == "SCHEDULED":
-            self.client.update_run(parent, status="RUNNING")
-
-    def _finish_parent(self) -> None:
+    def _after_end(self, outcome: Outcome) -> None:
         parent = self.tags.get(spec.PARENT)
         if not parent:
             return
-        children = self.client.search_runs(
-            [self.client.get_run(parent).info.experiment_id],
-            filter_string=f"tags.`{spec.PARENT}` = '{parent}'",
-            max_results=10_000,
-        )
-        statuses = {c.info.status for c in children}
-        if statuses <= RUN_TERMINAL:
-            failed = statuses & {"FAILED", "KILLED"}
-            self.client.set_terminated(parent, "FAILED" if failed else "FINISHED")
+        if outcome.status == "FAILED":
+            stop_siblings_if_fail_fast(self.uri, parent, self.run_id)
+        finish_parent(self.uri, parent)
 
 
-def run_job(run_id: str, tracking_uri: str, executor: str = "local") -> Outcome:
-    """Execute the job held by MLflow run ``run_id`` and record its outcome on the run."""
-    return JobRunner(run_id, tracking_uri, executor).run()
+def run_job(
+    run_id: str, tracking_uri: str, executor: str = "local", max_attempts: int | None = None
+) -> Outcome:
+    """Execute the job held by MLflow run ``run_id`` and record its outcome on the run.
+
+    Parameters
+    ----------
+    executor
+        Name recorded in the receipt; jobs not on ``local`` always run in a fresh folder.
+    max_attempts
+        When this start would exceed it (earlier workers were lost), end FAILED instead.
+    """
+    return JobRunner(run_id, tracking_uri, executor, max_attempts).run()

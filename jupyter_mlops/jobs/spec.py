@@ -25,10 +25,17 @@ HOST = "mlops.job.host"
 CANCEL = "mlops.job.cancel_requested"
 REASON = "mlops.job.failure_reason"
 FAILED_CELL = "mlops.job.failed_cell"
+ATTEMPT = "mlops.job.attempt"  # 1 on the first start; a Dask retry after a lost worker adds one
+MAX_ATTEMPTS = "mlops.job.max_attempts"
+INCLUDES = "mlops.job.includes"  # JSON list of names uploaded beside the notebook under input/
+RESOURCES = "mlops.job.resources"  # JSON {name: amount}: Dask worker resources the job needs
+DASK_KEY = "mlops.job.dask_key"
 ENAME = "mlops.job.ename"
 EVALUE = "mlops.job.evalue"
 SWEEP = "mlops.sweep"
 SWEEP_SIZE = "mlops.sweep.size"
+SWEEP_FAIL_FAST = "mlops.sweep.fail_fast"
+SWEEP_MAX_CONCURRENCY = "mlops.sweep.max_concurrency"
 PARENT = "mlflow.parentRunId"
 RUN_NAME = "mlflow.runName"
 
@@ -37,7 +44,15 @@ OUTPUT_DIR = "output"
 RECEIPT = "receipt.json"
 SUBMIT_PROVENANCE = "provenance/submit.json"
 
-REASONS = ("cell error", "kernel died", "timeout", "cancelled", "orphaned", "internal error")
+REASONS = (
+    "cell error",
+    "kernel died",
+    "timeout",
+    "cancelled",
+    "orphaned",
+    "worker lost",
+    "internal error",
+)
 
 
 @dataclass
@@ -62,6 +77,7 @@ class JobInfo:
     parent_run_id: str | None = None
     is_sweep: bool = False
     artifact_uri: str = ""
+    attempt: int = 0
 
     @property
     def duration_s(self) -> float | None:
@@ -110,4 +126,5 @@ class JobInfo:
             parent_run_id=tags.get(PARENT),
             is_sweep=tags.get(SWEEP) == "true",
             artifact_uri=run.info.artifact_uri,
+            attempt=as_int(ATTEMPT) or 0,
         )

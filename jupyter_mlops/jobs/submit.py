@@ -2,110 +2,35 @@
 
 from __future__ import annotations
 
-import json
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from ..card import card_from_notebook, load_notebook_json
-from ..config import Settings, get_settings
+from ..config import get_settings
 from ..errors import InvalidParameterError, JobFailedError, NotFoundError
-from ..params import ParametersContract, expand_grid, read_contract, validate
-from ..tracking import RUN_TERMINAL, ensure_experiment, get_client, log_batch
+from ..params import validate
+from ..tracking import RUN_TERMINAL, get_client, log_batch
 from . import spec
 from .executors import get_executor
+from .local import reap_orphans
+from .prepare import PreparedNotebook, check_timeout
+from .sweeps import register_best, select_best, submit_sweep
+
+# Sweeps live in .sweeps; every surface imports them from here.
+__all__ = [
+    "cancel_job",
+    "describe_job",
+    "list_jobs",
+    "register_best",
+    "select_best",
+    "submit_job",
+    "submit_sweep",
+    "wait_for_job",
+    "wait_for_jobs",
+]
 
 CANCEL_WAIT_S = 8.0
-
-
-class _Prepared:
-    """A notebook read and checked once, ready to be submitted any number of times."""
-
-    def __init__(
-        self,
-        notebook: str | Path,
-        settings: Settings,
-        experiment: str | None,
-        cwd: str | Path | None = None,
-    ) -> None:
-        self.path = Path(notebook).expanduser().resolve()
-        # Where the notebook runs and its inputs are read: its own folder unless told otherwise.
-        self.cwd = Path(cwd).expanduser().resolve() if cwd else self.path.parent
-        self.nb = load_notebook_json(self.path)
-        self.card = card_from_notebook(self.nb)
-        self.contract: ParametersContract = read_contract(self.nb)
-        self.settings = settings
-        self.executor = get_executor(settings.executor)
-        self.experiment_id = ensure_experiment(
-            settings.tracking_uri, experiment or settings.experiment, settings.artifact_root
-        )
-        self._source: dict[str, Any] | None = None
-        self.code_cells = sum(1 for c in self.nb.get("cells", []) if c.get("cell_type") == "code")
-
-    def source_facts(self, parameters: dict[str, Any]) -> dict[str, Any]:
-        from ..provenance import source_facts
-
-        if self._source is None:
-            card = self.card.model_dump(mode="json") if self.card else None
-            self._source = source_facts(self.path, {}, card, self.cwd)
-        return {**self._source, "parameters": parameters}
-
-    def create_run(
-        self,
-        parameters: dict[str, Any],
-        *,
-        timeout: float | None,
-        kernel_name: str | None,
-        parent: str | None = None,
-        extra_tags: dict[str, Any] | None = None,
-    ) -> str:
-        client = get_client(self.settings.tracking_uri)
-        label = ", ".join(f"{k}={v}" for k, v in parameters.items())
-        run_name = self.path.stem + (f" ({label})" if label else "")
-        tags: dict[str, Any] = {
-            spec.JOB: "true",
-            spec.NOTEBOOK: str(self.path),
-            spec.NOTEBOOK_NAME: self.path.name,
-            spec.CWD: str(self.cwd),
-            spec.EXECUTOR: self.settings.executor,
-            spec.PARAMETERS: json.dumps(parameters),
-            spec.SUBMITTED_AT: time.time(),
-            # papermill adds one cell for injected parameters; the runner reports the real count.
-            spec.CELLS_TOTAL: self.code_cells + (1 if parameters else 0),
-            spec.CELLS_DONE: 0,
-            "mlflow.source.name": str(self.path),
-            "mlflow.source.type": "NOTEBOOK",
-            **(self.card.to_tags() if self.card else {}),
-            **(extra_tags or {}),
-        }
-        if timeout:
-            tags[spec.TIMEOUT] = timeout
-        if kernel_name:
-            tags[spec.KERNEL] = kernel_name
-        if parent:
-            tags[spec.PARENT] = parent
-        run = client.create_run(self.experiment_id, run_name=run_name[:250])
-        run_id = run.info.run_id
-        client.update_run(run_id, status="SCHEDULED")
-        effective = {**self.contract.defaults(), **parameters}
-        log_batch(self.settings.tracking_uri, run_id, params=effective, tags=tags)
-        client.log_artifact(run_id, str(self.path), spec.INPUT_DIR)
-        client.log_dict(run_id, self.source_facts(parameters), spec.SUBMIT_PROVENANCE)
-        return str(run_id)
-
-    def start(self, run_id: str) -> None:
-        facts = self.executor.submit(run_id, self.settings)
-        if facts:
-            log_batch(self.settings.tracking_uri, run_id, tags=facts)
-
-
-def _check_timeout(timeout: float | None) -> float | None:
-    if timeout is not None and (not isinstance(timeout, int | float) or timeout <= 0):
-        raise InvalidParameterError(
-            f"timeout must be a positive number of seconds, got {timeout!r}."
-        )
-    return timeout
 
 
 def submit_job(
@@ -120,6 +45,8 @@ def submit_job(
     from_text: bool = False,
     cwd: str | Path | None = None,
     tags: dict[str, Any] | None = None,
+    include: Sequence[str | Path] | None = None,
+    resources: str | Mapping[str, Any] | None = None,
 ) -> str:
     """Validate and submit one run of ``notebook``; returns the MLflow run id (the job id).
 
@@ -134,59 +61,18 @@ def submit_job(
         notebook's folder); lets a copy of a notebook run where the original lived.
     tags
         Extra tags set on the run when it is created.
+    include
+        Files or folders uploaded with the run and placed beside the notebook where it runs.
+    resources
+        Dask worker resources the job needs, ``"GPU=1,MEMORY=8e9"`` or a mapping.
     """
     settings = get_settings(tracking_uri, executor)
-    _check_timeout(timeout)
-    prepared = _Prepared(notebook, settings, experiment, cwd)
+    check_timeout(timeout)
+    prepared = PreparedNotebook(notebook, settings, experiment, cwd, include, resources)
     values = validate(prepared.contract, parameters or {}, from_text=from_text)
     run_id = prepared.create_run(values, timeout=timeout, kernel_name=kernel_name, extra_tags=tags)
     prepared.start(run_id)
     return run_id
-
-
-def submit_sweep(
-    notebook: str | Path,
-    sweep: dict[str, list[Any]],
-    parameters: dict[str, Any] | None = None,
-    *,
-    experiment: str | None = None,
-    timeout: float | None = None,
-    kernel_name: str | None = None,
-    executor: str | None = None,
-    tracking_uri: str | None = None,
-    from_text: bool = False,
-) -> tuple[str, list[str]]:
-    """Submit a grid sweep: a parent run and one child run per point. Returns (parent, children)."""
-    settings = get_settings(tracking_uri, executor)
-    _check_timeout(timeout)
-    prepared = _Prepared(notebook, settings, experiment)
-    points = expand_grid(prepared.contract, parameters or {}, sweep, from_text=from_text)
-    client = get_client(settings.tracking_uri)
-    parent = client.create_run(
-        prepared.experiment_id, run_name=f"{prepared.path.stem} sweep ({len(points)} runs)"
-    ).info.run_id
-    client.update_run(parent, status="SCHEDULED")
-    log_batch(
-        settings.tracking_uri,
-        parent,
-        tags={
-            spec.JOB: "true",
-            spec.SWEEP: "true",
-            spec.SWEEP_SIZE: len(points),
-            spec.NOTEBOOK: str(prepared.path),
-            spec.EXECUTOR: settings.executor,
-            spec.PARAMETERS: json.dumps({"sweep": sweep, "base": parameters or {}}, default=str),
-            spec.SUBMITTED_AT: time.time(),
-            **(prepared.card.to_tags() if prepared.card else {}),
-        },
-    )
-    children = [
-        prepared.create_run(p, timeout=timeout, kernel_name=kernel_name, parent=parent)
-        for p in points
-    ]
-    for child in children:
-        prepared.start(child)
-    return parent, children
 
 
 def describe_job(run_id: str, tracking_uri: str | None = None) -> spec.JobInfo:
@@ -199,7 +85,7 @@ def describe_job(run_id: str, tracking_uri: str | None = None) -> spec.JobInfo:
         ) from exc
     if run.data.tags.get(spec.JOB) != "true":
         raise NotFoundError(f"Run {run_id!r} is not a jupyter-mlops job.")
-    return spec.JobInfo.from_run(run)
+    return spec.JobInfo.from_run(reap_orphans(uri, [run])[0])
 
 
 def list_jobs(
@@ -231,7 +117,7 @@ def list_jobs(
         max_results=max_results,
         order_by=["attributes.start_time DESC"],
     )
-    return [spec.JobInfo.from_run(r) for r in runs]
+    return [spec.JobInfo.from_run(r) for r in reap_orphans(uri, list(runs))]
 
 
 def cancel_job(run_id: str, tracking_uri: str | None = None) -> spec.JobInfo:
@@ -328,44 +214,4 @@ def failure_message(job: spec.JobInfo) -> str:
     return (
         f"Job {job.run_id} {job.status} ({job.failure_reason or 'unknown reason'}){where}{what}. "
         "The executed notebook is attached to the run under output/."
-    )
-
-
-def select_best(parent_run_id: str, selector: str, tracking_uri: str | None = None) -> spec.JobInfo:
-    """The finished child of a sweep with the best metric: ``"max(accuracy)"`` or ``"min(loss)"``."""
-    import re
-
-    match = re.fullmatch(r"\s*(max|min)\(\s*([\w.\-/ ]+?)\s*\)\s*", selector)
-    if not match:
-        raise InvalidParameterError(
-            f"Selector {selector!r} must look like max(METRIC) or min(METRIC)."
-        )
-    how, metric = match.groups()
-    uri = get_settings(tracking_uri).tracking_uri
-    client = get_client(uri)
-    scored = []
-    for job in list_jobs(parent=parent_run_id, status="FINISHED", tracking_uri=uri):
-        value = client.get_run(job.run_id).data.metrics.get(metric)
-        if value is not None:
-            scored.append((value, job))
-    if not scored:
-        raise NotFoundError(f"No finished run of sweep {parent_run_id} logged metric {metric!r}.")
-    pick = max if how == "max" else min
-    return pick(scored, key=lambda pair: pair[0])[1]
-
-
-def register_best(
-    parent_run_id: str, selector: str, name: str | None, tracking_uri: str | None = None
-) -> tuple[spec.JobInfo, Any]:
-    """Pick the best child of a sweep; register its logged model when ``name`` is not None.
-
-    An empty ``name`` uses the card's name. The best version gets the ``champion`` alias.
-    """
-    from ..registry import register_run
-
-    best = select_best(parent_run_id, selector, tracking_uri)
-    if name is None:
-        return best, None
-    return best, register_run(
-        best.run_id, name or None, alias="champion", tracking_uri=tracking_uri
     )

@@ -10,6 +10,7 @@ from traitlets import Bool, Float, Unicode
 
 from .governance_handlers import InventoryHandler
 from .handlers import HealthHandler, ModelHandler, ModelsHandler, ReceiptHandler
+from .job_activity import JobActivity
 from .job_handlers import CancelJobHandler, JobHandler, JobOutputHandler, JobsHandler
 from .models_cache import ModelsCache
 from .notebook_handlers import CardHandler, CardSchemaHandler, ParametersHandler
@@ -92,14 +93,34 @@ class MlopsApp(ExtensionApp):
 
     alert_poll_s = Float(60.0, config=True, help="Seconds between checks for new alerts.")
 
+    job_activity_interval_s = Float(
+        60.0,
+        config=True,
+        help=(
+            "Seconds between checks for running local jobs; while any runs, the server counts "
+            "as active, so idle culling does not stop it. 0 turns the check off."
+        ),
+    )
+
     def initialize_settings(self) -> None:
         self.models_cache = ModelsCache(full_refresh_s=self.models_full_refresh_s)
         if self.alert_webhook_url:
             threading.Thread(target=self._post_alerts, name="mlops-alerts", daemon=True).start()
+        assert self.serverapp is not None
+        self.job_activity = JobActivity(
+            self.serverapp.web_app.settings,
+            self.resolved_tracking_uri,
+            self.job_activity_interval_s,
+        )
+        if self.job_activity_interval_s > 0:
+            self.job_activity.start()
         if self.warm_models_cache:
             # MLflow's import and the store's first open cost seconds: pay them before the
             # first request, without delaying the server start.
             threading.Thread(target=self._warm, name="mlops-models-warmup", daemon=True).start()
+
+    async def stop_extension(self) -> None:
+        self.job_activity.stop()
 
     def initialize_handlers(self) -> None:
         # ExtensionApp prefixes each pattern with the server's base_url.

@@ -1,0 +1,131 @@
+"""A notebook read and checked once, then submitted as one run or many (a sweep)."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from ..card import card_from_notebook, load_notebook_json
+from ..config import Settings
+from ..errors import InvalidParameterError
+from ..params import ParametersContract, read_contract
+from ..tracking import ensure_experiment, get_client, log_batch
+from . import spec
+from .executors import get_executor
+from .inputs import check_includes, parse_resources, upload_includes
+
+
+def check_timeout(timeout: float | None) -> float | None:
+    if timeout is not None and (not isinstance(timeout, int | float) or timeout <= 0):
+        raise InvalidParameterError(
+            f"timeout must be a positive number of seconds, got {timeout!r}."
+        )
+    return timeout
+
+
+class PreparedNotebook:
+    """A notebook read and checked once, ready to be submitted any number of times."""
+
+    def __init__(
+        self,
+        notebook: str | Path,
+        settings: Settings,
+        experiment: str | None,
+        cwd: str | Path | None = None,
+        include: Sequence[str | Path] | None = None,
+        resources: str | Mapping[str, Any] | None = None,
+    ) -> None:
+        self.path = Path(notebook).expanduser().resolve()
+        # Where the notebook runs and its inputs are read: its own folder unless told otherwise.
+        self.cwd = Path(cwd).expanduser().resolve() if cwd else self.path.parent
+        self.nb = load_notebook_json(self.path)
+        self.card = card_from_notebook(self.nb)
+        self.contract: ParametersContract = read_contract(self.nb)
+        self.settings = settings
+        self.executor = get_executor(settings.executor)
+        self.includes = check_includes(include, self.path)
+        self.resources = parse_resources(resources)
+        if self.resources and not self.executor.supported_features().get("resources"):
+            raise InvalidParameterError(
+                f"The {self.executor.name} executor cannot reserve resources; use "
+                "--executor dask://HOST:PORT with workers that declare them.",
+            )
+        self.experiment_id = ensure_experiment(
+            settings.tracking_uri, experiment or settings.experiment, settings.artifact_root
+        )
+        self._source: dict[str, Any] | None = None
+        self.code_cells = sum(1 for c in self.nb.get("cells", []) if c.get("cell_type") == "code")
+
+    def source_facts(self, parameters: dict[str, Any]) -> dict[str, Any]:
+        from ..provenance import source_facts
+
+        if self._source is None:
+            card = self.card.model_dump(mode="json") if self.card else None
+            self._source = source_facts(self.path, {}, card, self.cwd)
+        return {**self._source, "parameters": parameters}
+
+    def create_run(
+        self,
+        parameters: dict[str, Any],
+        *,
+        timeout: float | None,
+        kernel_name: str | None,
+        parent: str | None = None,
+        extra_tags: dict[str, Any] | None = None,
+    ) -> str:
+        client = get_client(self.settings.tracking_uri)
+        label = ", ".join(f"{k}={v}" for k, v in parameters.items())
+        run_name = self.path.stem + (f" ({label})" if label else "")
+        tags: dict[str, Any] = {
+            spec.JOB: "true",
+            spec.NOTEBOOK: str(self.path),
+            spec.NOTEBOOK_NAME: self.path.name,
+            spec.CWD: str(self.cwd),
+            spec.EXECUTOR: self.settings.executor,
+            spec.PARAMETERS: json.dumps(parameters),
+            spec.SUBMITTED_AT: time.time(),
+            # papermill adds one cell for injected parameters; the runner reports the real count.
+            spec.CELLS_TOTAL: self.code_cells + (1 if parameters else 0),
+            spec.CELLS_DONE: 0,
+            "mlflow.source.name": str(self.path),
+            "mlflow.source.type": "NOTEBOOK",
+            **(self.card.to_tags() if self.card else {}),
+            **(extra_tags or {}),
+        }
+        if self.includes:
+            tags[spec.INCLUDES] = json.dumps([p.name for p in self.includes])
+        if self.resources:
+            tags[spec.RESOURCES] = json.dumps(self.resources)
+        if timeout:
+            tags[spec.TIMEOUT] = timeout
+        if kernel_name:
+            tags[spec.KERNEL] = kernel_name
+        if parent:
+            tags[spec.PARENT] = parent
+        run = client.create_run(self.experiment_id, run_name=run_name[:250])
+        run_id = run.info.run_id
+        client.update_run(run_id, status="SCHEDULED")
+        effective = {**self.contract.defaults(), **parameters}
+        log_batch(self.settings.tracking_uri, run_id, params=effective, tags=tags)
+        client.log_artifact(run_id, str(self.path), spec.INPUT_DIR)
+        upload_includes(client, run_id, self.includes)
+        client.log_dict(run_id, self.source_facts(parameters), spec.SUBMIT_PROVENANCE)
+        return str(run_id)
+
+    def start(self, run_id: str, settings: Settings | None = None) -> None:
+        """Hand the run to the executor; a run it could not take ends FAILED, not SCHEDULED."""
+        try:
+            facts = self.executor.submit(run_id, settings or self.settings)
+        except BaseException as exc:
+            log_batch(
+                self.settings.tracking_uri,
+                run_id,
+                tags={spec.REASON: "internal error", spec.EVALUE: f"not started: {exc}"},
+            )
+            get_client(self.settings.tracking_uri).set_terminated(run_id, "FAILED")
+            raise
+        if facts:
+            log_batch(self.settings.tracking_uri, run_id, tags=facts)
