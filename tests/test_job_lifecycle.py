@@ -3,12 +3,13 @@ KILLED when cancelled in either state. Real detached processes and kernels."""
 
 from __future__ import annotations
 
+import subprocess
 import time
 
 from jupyter_mlops import cancel_job, submit_job
 from jupyter_mlops.config import resolve_tracking_uri
 from jupyter_mlops.jobs import spec
-from jupyter_mlops.tracking import get_client
+from jupyter_mlops.tracking import get_client, log_batch
 
 SLOW = "import time\ntime.sleep(120)"
 
@@ -44,3 +45,34 @@ def test_waiting_job_is_scheduled_and_running_job_beats(mlops_notebook, monkeypa
     assert cancel_job(first).status == "KILLED"
     for run_id in (first, second):
         assert client.get_run(run_id).data.tags[spec.REASON] == "cancelled"
+
+
+def test_cancel_signals_only_the_jobs_own_process(mlops_notebook):
+    """Run tags are writable by anyone on the tracking server: a pid written there that is
+    not this job's runner is never signalled."""
+    import psutil
+
+    from jupyter_mlops.config import get_settings
+    from jupyter_mlops.jobs.local import LocalExecutor
+
+    uri = resolve_tracking_uri()
+    client = get_client(uri)
+    run_id = submit_job(mlops_notebook(SLOW, name="slow.ipynb"))
+    _wait_until(lambda: client.get_run(run_id).info.status == "RUNNING", what="the job to run")
+    own = {k: client.get_run(run_id).data.tags[k] for k in (spec.PID, spec.PID_START)}
+    bystander = subprocess.Popen(["sleep", "300"], start_new_session=True)
+    try:
+        started = psutil.Process(bystander.pid).create_time()
+        log_batch(uri, run_id, tags={spec.PID: bystander.pid, spec.PID_START: started})
+        executor = LocalExecutor()
+
+        assert executor.cancel(client.get_run(run_id), get_settings()) is False
+        assert not executor.is_running(client.get_run(run_id))
+        executor.force_stop(client.get_run(run_id))
+
+        assert bystander.poll() is None, "a process named only by run tags was signalled"
+    finally:
+        bystander.kill()
+        bystander.wait(timeout=10)
+        log_batch(uri, run_id, tags=own)
+    assert cancel_job(run_id).status == "KILLED"

@@ -49,7 +49,9 @@ class LocalExecutor:
                 start_new_session=True,  # its own process group: cancel kills the whole group
                 env=env,
             )
-        return {spec.PID: proc.pid, spec.HOST: socket.gethostname()}
+        facts = {spec.PID: proc.pid, spec.HOST: socket.gethostname()}
+        started = _start_time(proc.pid)
+        return facts if started is None else {**facts, spec.PID_START: started}
 
     def cancel(self, run: Any, settings: Settings) -> bool:
         proc = _job_process(run)
@@ -86,8 +88,22 @@ class LocalExecutor:
         return {"cancel": True, "timeout": True, "resources": False, "survives_restart": True}
 
 
+def _start_time(pid: int) -> float | None:
+    import psutil
+
+    try:
+        return float(psutil.Process(pid).create_time())
+    except psutil.Error:
+        return None  # already gone: it is recorded again by the runner if it ever started
+
+
 def _job_process(run: Any) -> Any:
-    """The live local process of a job, checked by pid and start time, or None."""
+    """The live local process of this job, or None.
+
+    Signals go only to a process that is provably this job's runner: the pid recorded on the
+    run, started at the recorded time, running this module for this run id. Run tags can be
+    written by anyone with access to the tracking server, so they alone never name a target.
+    """
     import psutil
 
     tags = run.data.tags
@@ -95,11 +111,13 @@ def _job_process(run: Any) -> Any:
         return None
     try:
         proc = psutil.Process(int(tags[spec.PID]))
-    except (psutil.Error, ValueError):
+        if abs(proc.create_time() - float(tags[spec.PID_START])) > 1.0:
+            return None  # the pid was reused by another process
+        command = proc.cmdline()
+    except (psutil.Error, KeyError, ValueError):
         return None
-    started = tags.get(spec.PID_START)
-    if started is not None and abs(proc.create_time() - float(started)) > 1.0:
-        return None  # the pid was reused by another process
+    if JOB_MODULE not in command or run.info.run_id not in command:
+        return None
     return proc
 
 
