@@ -31,6 +31,7 @@ __all__ = [
 ]
 
 CANCEL_WAIT_S = 8.0
+SEARCH_MAX_RESULTS = 50_000  # the most MLflow returns from one search: every child of a sweep
 
 
 def submit_job(
@@ -128,7 +129,10 @@ def cancel_job(run_id: str, tracking_uri: str | None = None) -> spec.JobInfo:
     if job.status in RUN_TERMINAL:
         return job
     if job.is_sweep:
-        for child in list_jobs(parent=run_id, tracking_uri=settings.tracking_uri):
+        children = list_jobs(
+            parent=run_id, max_results=SEARCH_MAX_RESULTS, tracking_uri=settings.tracking_uri
+        )
+        for child in children:
             cancel_job(child.run_id, settings.tracking_uri)
         client.set_terminated(run_id, "KILLED")
         return describe_job(run_id, settings.tracking_uri)
