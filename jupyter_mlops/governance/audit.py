@@ -57,8 +57,8 @@ class AuditEvent:
         if self.action == "set_stage":
             change = f"version {self.to_version} stage {self.from_stage} -> {self.to_stage}"
         else:
-            was = f"version {self.from_version}" if self.from_version else "unset"
-            change = f"alias {self.alias!r} -> version {self.to_version} (was {was})"
+            was = f" (was version {self.from_version})" if self.from_version else ""
+            change = f"alias {self.alias!r} -> version {self.to_version}{was}"
         approved = f", approved by {self.approver}" if self.approver else ""
         return f"{self.model}: {change}{approved}"
 
