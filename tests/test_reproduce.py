@@ -197,3 +197,35 @@ def test_unknown_run_and_bad_tolerance_are_clear_errors(mlops_uri):
         with pytest.raises(InvalidParameterError, match="METRIC=ABS"):
             parse_tolerances([bad])
     assert run_cli("replay", missing, "--tolerance", "acc").returncode == 2
+
+
+def test_diff_shows_card_and_input_changes_and_a_same_environment(mlops_notebook, mlops_env):
+    """On the embedded store: the card and the data change between two runs, nothing else."""
+    from jupyter_mlops.card import write_card
+
+    data = mlops_env / "data.csv"
+    data.write_text("1 2 3\n")
+    nb = mlops_notebook(READS_DATA, params="scale: int = 1", card=CARD)
+    first = _finished(nb)
+    data.write_text("1 2 4\n")
+    write_card(nb, {**CARD, "owner": "bo"})
+    second = _finished(nb)
+
+    changes = diff(first, second)
+
+    assert changes.changed_sections() == ["card", "inputs", "metrics"]
+    assert changes.card == {"owner": {"a": "ana", "b": "bo"}}
+    assert changes.inputs == {"data.csv": {"a": sha256_file_of("1 2 3\n"), "b": sha256_file(data)}}
+    assert changes.notebook["cells"] == []  # only the card in the metadata changed
+    assert changes.metrics["total"]["difference"] == 1.0
+    text = run_cli("diff", first, second)
+    assert text.returncode == 0, text.stderr
+    assert "owner" in text.stdout and "data.csv" in text.stdout
+    as_json = json.loads(run_cli("diff", first, second, "--json").stdout)
+    assert as_json["card"] == changes.card and as_json["inputs"] == changes.inputs
+
+
+def sha256_file_of(text: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(text.encode()).hexdigest()
