@@ -137,7 +137,7 @@ def test_inventory_over_a_real_registry(mlops_backend):
     assert good.latest_version == "2" and good.rag == "green"
     assert good.rag_reasons == ["meets the policy"]
     assert good.last_evaluation.date() == (LATER - timedelta(days=3)).date()
-    assert good.last_training_run is None and good.drift_status == "ok"
+    assert pd_isna(good.last_training_run) and good.drift_status == "ok"
     orphan = frame.iloc[1]
     assert orphan.rag == "red" and pd_isna(orphan.last_evaluation)
     assert orphan.rag_reasons == [
