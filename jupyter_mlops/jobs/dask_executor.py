@@ -116,7 +116,7 @@ class DaskExecutor:
             )
         self.retries = retries_setting()
 
-    def submit(self, run_id: str, settings: Settings) -> dict[str, Any]:
+    def submit(self, run_id: str, settings: Settings, prestarted: Any = None) -> dict[str, Any]:
         from distributed import fire_and_forget
 
         from ..tracking import get_client

@@ -17,8 +17,12 @@ BUILTIN = {
 class Executor(Protocol):
     name: str
 
-    def submit(self, run_id: str, settings: Settings) -> dict[str, Any]:
-        """Start ``run_job(run_id)`` somewhere; return facts to tag on the run."""
+    def submit(self, run_id: str, settings: Settings, prestarted: Any = None) -> dict[str, Any]:
+        """Start ``run_job(run_id)`` somewhere; return facts to tag on the run.
+
+        ``prestarted`` is what this executor's optional ``prestart(settings, kernel_name, cwd)``
+        returned: a job process started before the run existed, to be handed this run.
+        """
 
     def cancel(self, run: Any, settings: Settings) -> bool:
         """Stop a running job now, if this executor can; True when a stop was sent."""

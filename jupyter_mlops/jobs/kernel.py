@@ -52,3 +52,77 @@ def kill_kernel(pid: int) -> None:
             proc.kill()
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.kill(pid, signal.SIGKILL)
+
+
+READY_TIMEOUT_S = 60.0
+
+
+class WarmKernel:
+    """A fresh kernel started before its job exists, then given to that one job only.
+
+    Starting a kernel takes a second or more of CPU in its own process, so it is started while
+    the runner is still importing MLflow and papermill. The job's own variables (its run id,
+    experiment) are not known yet: :meth:`adopt` sets them in the kernel, with its folder,
+    before the first cell. The kernel is never handed to a second job; :meth:`discard` kills it.
+    """
+
+    def __init__(self, kernel_name: str, cwd: str | None, env: dict[str, str]) -> None:
+        from jupyter_core.utils import run_sync
+
+        self.pid: int | None = None
+        manager = job_kernel_manager(env, self._started)
+        self.km = manager(kernel_name=kernel_name)
+        run_sync(self.km.start_kernel)(cwd=cwd if cwd and os.path.isdir(cwd) else None)
+
+    def _started(self, pid: int) -> None:
+        self.pid = pid
+
+    def wait_ready(self) -> None:
+        """Block until the kernel answers; raises RuntimeError if it died or never answered."""
+        from jupyter_core.utils import run_sync
+
+        run_sync(self._run)(None)
+
+    def adopt(self, env: dict[str, str], cwd: str) -> None:
+        """Make this kernel the job's: its environment variables and working folder."""
+        from jupyter_core.utils import run_sync
+
+        code = (
+            "import os as _mlops_os\n"
+            f"_mlops_os.environ.update({env!r})\n"
+            f"_mlops_os.chdir({cwd!r})\n"
+            "del _mlops_os\n"
+        )
+        run_sync(self._run)(code)
+
+    async def _run(self, code: str | None) -> None:
+        client = self.km.client()
+        client.start_channels()
+        try:
+            await client.wait_for_ready(timeout=READY_TIMEOUT_S)
+            if code is None:
+                return
+            reply = await client.execute_interactive(
+                code, silent=True, store_history=False, timeout=READY_TIMEOUT_S
+            )
+            content = reply["content"]
+            if content.get("status") != "ok":
+                raise RuntimeError(
+                    f"could not prepare the kernel: {content.get('ename')}: {content.get('evalue')}"
+                )
+        finally:
+            client.stop_channels()
+
+    def is_alive(self) -> bool:
+        from jupyter_core.utils import run_sync
+
+        return bool(run_sync(self.km.is_alive)())
+
+    def discard(self) -> None:
+        """Kill the kernel at once: no graceful shutdown, whose atexit hooks could touch the run."""
+        from jupyter_core.utils import run_sync
+
+        if self.pid is not None:
+            kill_kernel(self.pid)
+        with contextlib.suppress(Exception):  # removes the connection file; the kernel is gone
+            run_sync(self.km.shutdown_kernel)(now=True)

@@ -2,6 +2,11 @@
 
 Concurrency is bounded across processes by lock files (``$JUPYTER_MLOPS_HOME/slots``): a job
 waits SCHEDULED until it holds a slot. The OS frees a slot when its process dies, however it dies.
+
+A submitter may start the process before the run exists (:meth:`LocalExecutor.prestart`): it
+then imports MLflow and papermill and starts the job's kernel while the submitter creates the
+run, and reads the run id from its stdin. Without a run id (the submitter failed or died) it
+exits and kills the kernel: nothing of it runs a notebook that was not submitted.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 from typing import IO, Any
 
@@ -22,6 +28,7 @@ from ..config import Settings
 from . import spec
 
 JOB_MODULE = "jupyter_mlops.jobs.local"  # run as ``python -m JOB_MODULE RUN_ID URI SLOTS``
+PRESTART = "--prestart"  # ``python -m JOB_MODULE --prestart TICKET URI SLOTS KERNEL CWD``
 SLOT_POLL_S = 0.2
 CANCEL_GRACE_S = 5.0
 
@@ -29,27 +36,26 @@ CANCEL_GRACE_S = 5.0
 class LocalExecutor:
     name = "local"
 
-    def submit(self, run_id: str, settings: Settings) -> dict[str, Any]:
-        logs = settings.home / "logs"
-        logs.mkdir(parents=True, exist_ok=True)
-        env = dict(os.environ, JUPYTER_MLOPS_HOME=str(settings.home))
-        with open(logs / f"{run_id}.log", "ab") as log:
-            proc = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    JOB_MODULE,
-                    run_id,
-                    settings.tracking_uri,
-                    str(settings.max_concurrency),
-                ],
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,  # its own process group: cancel kills the whole group
-                env=env,
+    def prestart(self, settings: Settings, kernel_name: str | None, cwd: Path) -> Prestarted:
+        """Start a job's process now, before its run exists; :meth:`submit` hands it the run."""
+        ticket = uuid.uuid4().hex
+        args = [PRESTART, ticket, settings.tracking_uri, str(settings.max_concurrency)]
+        proc = _spawn(settings, ticket, [*args, kernel_name or "", str(cwd)], stdin=subprocess.PIPE)
+        return Prestarted(proc, ticket, settings.home / "logs")
+
+    def submit(
+        self, run_id: str, settings: Settings, prestarted: Prestarted | None = None
+    ) -> dict[str, Any]:
+        if prestarted is not None and prestarted.hand_over(run_id):
+            proc, extra = prestarted.proc, {spec.TICKET: prestarted.ticket}
+        else:
+            proc, extra = (
+                _spawn(
+                    settings, run_id, [run_id, settings.tracking_uri, str(settings.max_concurrency)]
+                ),
+                {},
             )
-        facts = {spec.PID: proc.pid, spec.HOST: socket.gethostname()}
+        facts = {spec.PID: proc.pid, spec.HOST: socket.gethostname(), **extra}
         started = _start_time(proc.pid)
         return facts if started is None else {**facts, spec.PID_START: started}
 
@@ -88,6 +94,52 @@ class LocalExecutor:
         return {"cancel": True, "timeout": True, "resources": False, "survives_restart": True}
 
 
+class Prestarted:
+    """A job process started ahead of its run, waiting on its stdin for the run id."""
+
+    def __init__(self, proc: subprocess.Popen[bytes], ticket: str, logs: Path) -> None:
+        self.proc = proc
+        self.ticket = ticket
+        self.logs = logs
+
+    def hand_over(self, run_id: str) -> bool:
+        """Give the process its run; False when it is gone (the caller starts another)."""
+        assert self.proc.stdin is not None
+        try:
+            if self.proc.poll() is not None:
+                return False
+            self.proc.stdin.write(run_id.encode() + b"\n")
+            self.proc.stdin.close()
+        except OSError:
+            return False
+        with contextlib.suppress(OSError):  # the log is found by run id, as every job's is
+            (self.logs / f"{self.ticket}.log").rename(self.logs / f"{run_id}.log")
+        return True
+
+    def discard(self) -> None:
+        """The run was never created: end the process (and its kernel) without a job."""
+        assert self.proc.stdin is not None
+        with contextlib.suppress(OSError):
+            self.proc.stdin.close()
+
+
+def _spawn(
+    settings: Settings, log_name: str, args: list[str], stdin: int = subprocess.DEVNULL
+) -> subprocess.Popen[bytes]:
+    logs = settings.home / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ, JUPYTER_MLOPS_HOME=str(settings.home))
+    with open(logs / f"{log_name}.log", "ab") as log:
+        return subprocess.Popen(
+            [sys.executable, "-m", JOB_MODULE, *args],
+            stdin=stdin,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group: cancel kills the whole group
+            env=env,
+        )
+
+
 def _start_time(pid: int) -> float | None:
     import psutil
 
@@ -116,7 +168,9 @@ def _job_process(run: Any) -> Any:
         command = proc.cmdline()
     except (psutil.Error, KeyError, ValueError):
         return None
-    if JOB_MODULE not in command or run.info.run_id not in command:
+    if JOB_MODULE not in command:
+        return None
+    if run.info.run_id not in command and tags.get(spec.TICKET, "-") not in command:
         return None
     return proc
 
@@ -172,7 +226,12 @@ def acquire_slot(home: Path, slots: int, cancelled: list[bool]) -> IO[bytes] | N
 
 
 def main(argv: list[str]) -> int:
-    run_id, tracking_uri, slots = argv[0], argv[1], int(argv[2])
+    """``RUN_ID URI SLOTS``, or ``--prestart TICKET URI SLOTS KERNEL CWD`` (run id on stdin)."""
+    prestarted = argv[0] == PRESTART
+    if prestarted:
+        run_id, (tracking_uri, slots, kernel_name, cwd) = "", argv[2:6]
+    else:
+        run_id, tracking_uri, slots = argv[0], argv[1], argv[2]
     home = Path(os.environ["JUPYTER_MLOPS_HOME"])
     cancelled = [False]
     runner_box: list[Any] = []
@@ -183,11 +242,19 @@ def main(argv: list[str]) -> int:
             runner_box[0].kill("cancelled")
 
     signal.signal(signal.SIGTERM, on_term)
-    slot = acquire_slot(home, slots, cancelled)
+    slot = acquire_slot(home, int(slots), cancelled)
+    warm = None
+    if prestarted:
+        warm = _warm_up(tracking_uri, kernel_name, cwd) if slot is not None else None
+        run_id = sys.stdin.readline().strip()
+        if not run_id:  # the submitter never created the run
+            if warm is not None:
+                warm.discard()
+            return 0
     from ..tracking import get_client
     from .runner import JobRunner, Outcome
 
-    runner = JobRunner(run_id, tracking_uri, "local")
+    runner = JobRunner(run_id, tracking_uri, "local", warm=warm)
     if slot is None:
         runner._terminate(Outcome("KILLED", "cancelled"))
         return 0
@@ -197,6 +264,38 @@ def main(argv: list[str]) -> int:
     get_client(tracking_uri)
     outcome = runner.run()
     return 0 if outcome.status == "FINISHED" else 1
+
+
+def _warm_up(tracking_uri: str, kernel_name: str, cwd: str) -> Any:
+    """Start the job's kernel, and meanwhile import what the job needs; the kernel or None.
+
+    The kernel boots in its own process while this one imports MLflow and papermill and
+    opens the tracking store. Any failure leaves the kernel to papermill, which reports it.
+    """
+    from .kernel import WarmKernel
+
+    warm = None
+    if kernel_name:
+        try:
+            warm = WarmKernel(kernel_name, cwd, {"MLFLOW_TRACKING_URI": tracking_uri})
+        except Exception as exc:
+            print(f"no kernel started ahead ({exc}); papermill starts it", flush=True)
+    import papermill  # noqa: F401
+
+    from ..tracking import get_client
+    from . import runner  # noqa: F401
+
+    get_client(tracking_uri)
+    if warm is not None:
+        try:
+            warm.wait_ready()
+        except Exception as exc:
+            print(
+                f"the kernel started ahead is not ready ({exc}); papermill starts one", flush=True
+            )
+            warm.discard()
+            warm = None
+    return warm
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Mapping, Sequence
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -53,11 +54,34 @@ class PreparedNotebook:
                 f"The {self.executor.name} executor cannot reserve resources; use "
                 "--executor dask://HOST:PORT with workers that declare them.",
             )
-        self.experiment_id = ensure_experiment(
-            settings.tracking_uri, experiment or settings.experiment, settings.artifact_root
-        )
+        self.experiment = experiment or settings.experiment
         self._source: dict[str, Any] | None = None
         self.code_cells = sum(1 for c in self.nb.get("cells", []) if c.get("cell_type") == "code")
+
+    @cached_property
+    def experiment_id(self) -> str:
+        # Not read before the run is created, so a job process started ahead imports MLflow
+        # alongside this one rather than after it.
+        return str(
+            ensure_experiment(
+                self.settings.tracking_uri, self.experiment, self.settings.artifact_root
+            )
+        )
+
+    def kernel_name(self, explicit: str | None = None) -> str | None:
+        """The kernel papermill will start: the one asked for, else the notebook's."""
+        spec_name = (self.nb.get("metadata", {}).get("kernelspec") or {}).get("name")
+        return explicit or (spec_name if isinstance(spec_name, str) else None)
+
+    def prestart(self, kernel_name: str | None) -> Any:
+        """Start the job's process ahead of its run, where the executor can; else None."""
+        prestart = getattr(self.executor, "prestart", None)
+        if prestart is None:
+            return None
+        try:
+            return prestart(self.settings, self.kernel_name(kernel_name), self.cwd)
+        except OSError:
+            return None  # start() starts it the usual way and reports what fails then
 
     def source_facts(self, parameters: dict[str, Any]) -> dict[str, Any]:
         from ..provenance import source_facts
@@ -115,11 +139,16 @@ class PreparedNotebook:
         client.log_dict(run_id, self.source_facts(parameters), spec.SUBMIT_PROVENANCE)
         return str(run_id)
 
-    def start(self, run_id: str, settings: Settings | None = None) -> None:
-        """Hand the run to the executor; a run it could not take ends FAILED, not SCHEDULED."""
+    def start(self, run_id: str, settings: Settings | None = None, prestarted: Any = None) -> None:
+        """Hand the run to the executor; a run it could not take ends FAILED, not SCHEDULED.
+
+        ``prestarted`` is what :meth:`prestart` returned, taken by the executor that made it.
+        """
         try:
-            facts = self.executor.submit(run_id, settings or self.settings)
+            facts = self.executor.submit(run_id, settings or self.settings, prestarted)
         except BaseException as exc:
+            if prestarted is not None:
+                prestarted.discard()
             log_batch(
                 self.settings.tracking_uri,
                 run_id,

@@ -19,6 +19,7 @@ from typing import Any
 
 from ..tracking import RUN_TERMINAL, download_artifact, get_client, set_tags
 from . import spec
+from .kernel import WarmKernel
 from .sweep_state import finish_parent, mark_parent_running, stop_siblings_if_fail_fast
 
 HEARTBEAT_S = 5.0
@@ -53,8 +54,10 @@ class JobRunner:
         tracking_uri: str,
         executor: str = "local",
         max_attempts: int | None = None,
+        warm: WarmKernel | None = None,
     ) -> None:
         self.run_id = run_id
+        self.warm = warm  # a kernel started for this job before it was submitted, if any
         self.uri = tracking_uri
         self.executor = executor
         self.max_attempts = max_attempts
@@ -71,6 +74,14 @@ class JobRunner:
 
     # -- template -------------------------------------------------------------------------
     def run(self) -> Outcome:
+        try:
+            return self._run()
+        finally:
+            if self.warm is not None:
+                self.warm.discard()
+            shutil.rmtree(self._workdir, ignore_errors=True)
+
+    def _run(self) -> Outcome:
         run = self.client.get_run(self.run_id)
         self.tags = run.data.tags
         if run.info.status in RUN_TERMINAL or spec.CANCEL in run.data.tags:
@@ -90,18 +101,15 @@ class JobRunner:
             self._terminate(outcome)
             self._after_end(outcome)
             return outcome
+        self.before_start()
         try:
-            self.before_start()
-            try:
-                self.execute()
-                outcome = Outcome()
-            except BaseException as exc:
-                outcome = self.on_failure(exc)
-            finally:
-                self._stop.set()
-            self.on_complete(outcome)
+            self.execute()
+            outcome = Outcome()
+        except BaseException as exc:
+            outcome = self.on_failure(exc)
         finally:
-            shutil.rmtree(self._workdir, ignore_errors=True)
+            self._stop.set()
+        self.on_complete(outcome)
         return outcome
 
     def before_start(self) -> None:
@@ -140,6 +148,15 @@ class JobRunner:
         local_in, cwd = self._fetch_inputs(name)
         self.output_path = self._workdir / "out" / name
         self.output_path.parent.mkdir()
+        kernel: dict[str, Any] = {
+            "kernel_manager_class": job_kernel_manager(self._kernel_env(), self._on_kernel_started)
+        }
+        if self.warm is not None and self.warm.is_alive():
+            self.warm.adopt(self._kernel_env(), cwd)
+            assert self.warm.pid is not None
+            self._on_kernel_started(self.warm.pid)
+            # nbclient runs the notebook on this kernel and leaves it alive: run() discards it.
+            kernel = {"km": self.warm.km}
         papermill.execute_notebook(
             local_in,
             str(self.output_path),
@@ -149,10 +166,10 @@ class JobRunner:
             progress_bar=False,
             engine_name=ENGINE_NAME,
             mlops_on_cell=self._on_cell,
-            kernel_manager_class=job_kernel_manager(self._kernel_env(), self._on_kernel_started),
             # A graceful shutdown runs the kernel's atexit hooks, and MLflow's would mark this
             # run FINISHED before the receipt is written; it also stalls for seconds at times.
             shutdown_kernel="immediate",
+            **kernel,
         )
 
     def on_failure(self, exc: BaseException) -> Outcome:
@@ -194,8 +211,9 @@ class JobRunner:
 
         if self.kill_reason is None:
             self.kill_reason = reason
-        if self._kernel_pid is not None:
-            kill_kernel(self._kernel_pid)
+        pid = self._kernel_pid or (self.warm.pid if self.warm is not None else None)
+        if pid is not None:
+            kill_kernel(pid)
 
     # -- helpers ----------------------------------------------------------------------------
     def _fetch_inputs(self, name: str) -> tuple[str, str]:
@@ -293,7 +311,11 @@ class JobRunner:
 
 
 def run_job(
-    run_id: str, tracking_uri: str, executor: str = "local", max_attempts: int | None = None
+    run_id: str,
+    tracking_uri: str,
+    executor: str = "local",
+    max_attempts: int | None = None,
+    warm: WarmKernel | None = None,
 ) -> Outcome:
     """Execute the job held by MLflow run ``run_id`` and record its outcome on the run.
 
@@ -303,5 +325,7 @@ def run_job(
         Name recorded in the receipt; jobs not on ``local`` always run in a fresh folder.
     max_attempts
         When this start would exceed it (earlier workers were lost), end FAILED instead.
+    warm
+        A fresh kernel started ahead for this job; it is used once and killed at the end.
     """
-    return JobRunner(run_id, tracking_uri, executor, max_attempts).run()
+    return JobRunner(run_id, tracking_uri, executor, max_attempts, warm).run()

@@ -71,8 +71,17 @@ def submit_job(
     check_timeout(timeout)
     prepared = PreparedNotebook(notebook, settings, experiment, cwd, include, resources)
     values = validate(prepared.contract, parameters or {}, from_text=from_text)
-    run_id = prepared.create_run(values, timeout=timeout, kernel_name=kernel_name, extra_tags=tags)
-    prepared.start(run_id)
+    # Checked and valid: the job's process may start now, while the run is being created.
+    prestarted = prepared.prestart(kernel_name)
+    try:
+        run_id = prepared.create_run(
+            values, timeout=timeout, kernel_name=kernel_name, extra_tags=tags
+        )
+    except BaseException:
+        if prestarted is not None:
+            prestarted.discard()
+        raise
+    prepared.start(run_id, prestarted=prestarted)
     return run_id
 
 

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from functools import lru_cache
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import TrackingUnavailableError
@@ -24,7 +28,32 @@ def get_client(tracking_uri: str) -> MlflowClient:
     """A cached ``MlflowClient`` for ``tracking_uri`` (one per process and URI)."""
     from mlflow import MlflowClient
 
-    return MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
+    if not tracking_uri.startswith("sqlite:///"):
+        return MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
+    # Opening a SQLite store creates or migrates its tables, and two processes doing that at
+    # once on a new database collide (a job's process opens it while its submitter does).
+    # The store's modules are imported first so that only the 0.1 s open is serialised.
+    import mlflow.store.model_registry.sqlalchemy_store
+    import mlflow.store.tracking.sqlalchemy_store  # noqa: F401
+
+    with _folder_lock(Path(tracking_uri[len("sqlite:///") :]).parent):
+        client = MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
+        client._get_registry_client().store  # noqa: B018 - opened under the lock too
+    return client
+
+
+@contextlib.contextmanager
+def _folder_lock(folder: Path) -> Iterator[None]:
+    """An exclusive lock on ``folder`` itself, so that no lock file is left beside the data."""
+    if not folder.is_dir():
+        yield  # MLflow reports the missing folder
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
 
 
 def is_remote(tracking_uri: str) -> bool:
