@@ -98,20 +98,46 @@ def source_facts(
     }
 
 
-def environment_facts(executor: str, kernel_name: str | None) -> dict[str, Any]:
-    """The run-side half of a receipt: interpreter, packages, host."""
+_packages_cache: tuple[tuple[tuple[str, float], ...], dict[str, str]] | None = None
+
+
+def installed_packages() -> dict[str, str]:
+    """``{name: version}`` of the distributions this interpreter sees, sorted by name.
+
+    Reading every distribution's metadata takes most of a second, and a Dask worker or a
+    Jupyter server writes a receipt for each job: the list is kept until a folder on
+    ``sys.path`` changes (installing, upgrading or removing a package changes its folder).
+    """
+    global _packages_cache
     from importlib import metadata
 
+    key = tuple((folder, _mtime(folder)) for folder in sys.path)
+    if _packages_cache is not None and _packages_cache[0] == key:
+        return dict(_packages_cache[1])
     packages = {}
     for dist in metadata.distributions():
         name = dist.metadata["Name"]
         if name:
             packages[name.lower()] = dist.version
+    ordered = dict(sorted(packages.items()))
+    _packages_cache = (key, ordered)
+    return dict(ordered)
+
+
+def _mtime(folder: str) -> float:
+    try:
+        return os.stat(folder or ".").st_mtime
+    except OSError:
+        return -1.0
+
+
+def environment_facts(executor: str, kernel_name: str | None) -> dict[str, Any]:
+    """The run-side half of a receipt: interpreter, packages, host."""
     return {
         "python": platform.python_version(),
         "python_executable": sys.executable,
         "platform": platform.platform(),
-        "packages": dict(sorted(packages.items())),
+        "packages": installed_packages(),
         "host": socket.gethostname(),
         "executor": executor,
         "kernel": kernel_name,

@@ -24,8 +24,14 @@ class DaskCluster:
     behind the test's back. ``worker_resources`` gives a worker Dask resources, e.g. GPU=1.
     """
 
-    def __init__(self, folder: Path, worker_resources: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        folder: Path,
+        worker_resources: dict[str, str] | None = None,
+        preload: tuple[str, ...] = (),
+    ) -> None:
         self.folder = folder
+        self.preload = preload  # modules every worker preloads, e.g. the kernel pool
         folder.mkdir(parents=True, exist_ok=True)
         self.port = free_port()
         self.worker_resources = worker_resources or {}
@@ -69,6 +75,8 @@ class DaskCluster:
         args = ["worker", self.address, "--name", name, "--nthreads", "1", "--no-nanny"]
         args += ["--host", "127.0.0.1", "--no-dashboard"]
         args += ["--local-directory", str(self.folder / name)]
+        for module in self.preload:
+            args += ["--preload", module]
         if name in self.worker_resources:
             args += ["--resources", self.worker_resources[name]]
         self.workers[name] = self._spawn(name, args)

@@ -52,6 +52,7 @@ def test_job_runs_in_the_kernel_started_ahead_as_its_own(mlops_notebook, tmp_pat
 
     run = get_client(resolve_tracking_uri()).get_run(run_id)
     assert run.data.tags.get(spec.TICKET), "the job was not run by a process started ahead"
+    assert run.data.tags.get(spec.KERNEL_READY) == "ahead"
     out = Path(
         download_artifact(resolve_tracking_uri(), run_id, f"output/{nb.name}", str(tmp_path))
     )

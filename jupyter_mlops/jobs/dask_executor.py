@@ -66,11 +66,18 @@ def run_on_worker(
     semaphore: str | None = None,
     max_leases: int = 1,
 ) -> str:
-    """The Dask task: run the job, within the sweep's concurrency limit when it has one."""
+    """The Dask task: run the job, within the sweep's concurrency limit when it has one.
+
+    On a worker with a kernel pool (``--preload jupyter_mlops.jobs.kernel_pool``) the job
+    takes a fresh kernel from it rather than starting one.
+    """
+    from .kernel_pool import pool_of_this_worker
     from .runner import run_job
 
+    pool = pool_of_this_worker()
+    source = pool.take if pool is not None else None
     if semaphore is None:
-        return run_job(run_id, tracking_uri, "dask", max_attempts).status
+        return run_job(run_id, tracking_uri, "dask", max_attempts, kernel_source=source).status
     from distributed import Semaphore, rejoin, secede
 
     lock = Semaphore(max_leases=max_leases, name=semaphore)
@@ -78,7 +85,7 @@ def run_on_worker(
     lock.acquire()
     rejoin()
     try:
-        return run_job(run_id, tracking_uri, "dask", max_attempts).status
+        return run_job(run_id, tracking_uri, "dask", max_attempts, kernel_source=source).status
     finally:
         lock.release()
 
@@ -116,12 +123,19 @@ class DaskExecutor:
             )
         self.retries = retries_setting()
 
-    def submit(self, run_id: str, settings: Settings, prestarted: Any = None) -> dict[str, Any]:
+    def submit(
+        self,
+        run_id: str,
+        settings: Settings,
+        prestarted: Any = None,
+        tags: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
         from distributed import fire_and_forget
 
         from ..tracking import get_client
 
-        tags = get_client(settings.tracking_uri).get_run(run_id).data.tags
+        if tags is None:
+            tags = get_client(settings.tracking_uri).get_run(run_id).data.tags
         resources = json.loads(tags.get(spec.RESOURCES, "{}")) or None
         parent = tags.get(spec.PARENT)
         limit = tags.get(spec.SWEEP_MAX_CONCURRENCY)

@@ -17,11 +17,18 @@ BUILTIN = {
 class Executor(Protocol):
     name: str
 
-    def submit(self, run_id: str, settings: Settings, prestarted: Any = None) -> dict[str, Any]:
+    def submit(
+        self,
+        run_id: str,
+        settings: Settings,
+        prestarted: Any = None,
+        tags: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
         """Start ``run_job(run_id)`` somewhere; return facts to tag on the run.
 
         ``prestarted`` is what this executor's optional ``prestart(settings, kernel_name, cwd)``
         returned: a job process started before the run existed, to be handed this run.
+        ``tags`` are the run's tags when the caller just created it (saves reading the run).
         """
 
     def cancel(self, run: Any, settings: Settings) -> bool:

@@ -69,6 +69,7 @@ class WarmKernel:
     def __init__(self, kernel_name: str, cwd: str | None, env: dict[str, str]) -> None:
         from jupyter_core.utils import run_sync
 
+        self.kernel_name = kernel_name
         self.pid: int | None = None
         manager = job_kernel_manager(env, self._started)
         self.km = manager(kernel_name=kernel_name)

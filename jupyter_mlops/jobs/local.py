@@ -44,7 +44,11 @@ class LocalExecutor:
         return Prestarted(proc, ticket, settings.home / "logs")
 
     def submit(
-        self, run_id: str, settings: Settings, prestarted: Prestarted | None = None
+        self,
+        run_id: str,
+        settings: Settings,
+        prestarted: Prestarted | None = None,
+        tags: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
         if prestarted is not None and prestarted.hand_over(run_id):
             proc, extra = prestarted.proc, {spec.TICKET: prestarted.ticket}

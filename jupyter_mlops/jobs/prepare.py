@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Mapping, Sequence
-from functools import cached_property
+from functools import cached_property, partial
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +14,7 @@ from ..config import Settings
 from ..errors import InvalidParameterError
 from ..params import ParametersContract, read_contract
 from ..tracking import ensure_experiment, get_client, log_batch
+from ..tracking.client import is_remote
 from . import spec
 from .executors import get_executor
 from .inputs import check_includes, parse_resources, upload_includes
@@ -25,6 +26,21 @@ def check_timeout(timeout: float | None) -> float | None:
             f"timeout must be a positive number of seconds, got {timeout!r}."
         )
     return timeout
+
+
+def _run_all(steps: list[tuple[Any, ...]], *, parallel: bool) -> None:
+    """Call each ``(fn, *args)``; at once when ``parallel`` (requests to a tracking server,
+    each waiting on the network). The first error is raised once all have ended."""
+    if not parallel:
+        for fn, *args in steps:
+            fn(*args)
+        return
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=len(steps), thread_name_prefix="mlops-submit") as pool:
+        futures = [pool.submit(fn, *args) for fn, *args in steps]
+    for future in futures:
+        future.result()
 
 
 class PreparedNotebook:
@@ -56,6 +72,7 @@ class PreparedNotebook:
             )
         self.experiment = experiment or settings.experiment
         self._source: dict[str, Any] | None = None
+        self.created_tags: dict[str, dict[str, Any]] = {}  # by run id, until started
         self.code_cells = sum(1 for c in self.nb.get("cells", []) if c.get("cell_type") == "code")
 
     @cached_property
@@ -125,19 +142,28 @@ class PreparedNotebook:
             tags[spec.RESOURCES] = json.dumps(self.resources)
         if timeout:
             tags[spec.TIMEOUT] = timeout
-        if kernel_name:
-            tags[spec.KERNEL] = kernel_name
+        kernel = self.kernel_name(kernel_name)
+        if kernel:  # the runner picks a ready kernel of this name before the notebook arrives
+            tags[spec.KERNEL] = kernel
         if parent:
             tags[spec.PARENT] = parent
         run = client.create_run(self.experiment_id, run_name=run_name[:250])
-        run_id = run.info.run_id
-        client.update_run(run_id, status="SCHEDULED")
+        run_id = str(run.info.run_id)
+        uri = self.settings.tracking_uri
         effective = {**self.contract.defaults(), **parameters}
-        log_batch(self.settings.tracking_uri, run_id, params=effective, tags=tags)
-        client.log_artifact(run_id, str(self.path), spec.INPUT_DIR)
-        upload_includes(client, run_id, self.includes)
+        steps: list[tuple[Any, ...]] = [
+            (client.update_run, run_id, "SCHEDULED"),
+            (partial(log_batch, uri, run_id, params=effective, tags=tags),),
+            (client.log_artifact, run_id, str(self.path), spec.INPUT_DIR),
+            (upload_includes, client, run_id, self.includes),
+            (self._log_provenance, client, run_id, parameters),
+        ]
+        _run_all(steps, parallel=is_remote(uri))
+        self.created_tags[run_id] = tags
+        return run_id
+
+    def _log_provenance(self, client: Any, run_id: str, parameters: dict[str, Any]) -> None:
         client.log_dict(run_id, self.source_facts(parameters), spec.SUBMIT_PROVENANCE)
-        return str(run_id)
 
     def start(self, run_id: str, settings: Settings | None = None, prestarted: Any = None) -> None:
         """Hand the run to the executor; a run it could not take ends FAILED, not SCHEDULED.
@@ -145,7 +171,8 @@ class PreparedNotebook:
         ``prestarted`` is what :meth:`prestart` returned, taken by the executor that made it.
         """
         try:
-            facts = self.executor.submit(run_id, settings or self.settings, prestarted)
+            tags = self.created_tags.pop(run_id, None)
+            facts = self.executor.submit(run_id, settings or self.settings, prestarted, tags)
         except BaseException as exc:
             if prestarted is not None:
                 prestarted.discard()

@@ -13,6 +13,7 @@ import socket
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -55,9 +56,13 @@ class JobRunner:
         executor: str = "local",
         max_attempts: int | None = None,
         warm: WarmKernel | None = None,
+        kernel_source: Callable[[str], WarmKernel | None] | None = None,
     ) -> None:
         self.run_id = run_id
         self.warm = warm  # a kernel started for this job before it was submitted, if any
+        self.kernel_source = kernel_source  # gives a ready kernel by name (a worker's pool)
+        self.kernel_ready: str | None = None  # where the job's kernel came from, if not cold
+        self._starting: _Background | None = None
         self.uri = tracking_uri
         self.executor = executor
         self.max_attempts = max_attempts
@@ -84,6 +89,8 @@ class JobRunner:
     def _run(self) -> Outcome:
         run = self.client.get_run(self.run_id)
         self.tags = run.data.tags
+        self.experiment_id = str(run.info.experiment_id)
+        self.artifact_uri = str(run.info.artifact_uri)
         if run.info.status in RUN_TERMINAL or spec.CANCEL in run.data.tags:
             if run.info.status not in RUN_TERMINAL:  # cancelled before it started
                 self._terminate(Outcome("KILLED", "cancelled"))
@@ -101,13 +108,15 @@ class JobRunner:
             self._terminate(outcome)
             self._after_end(outcome)
             return outcome
-        self.before_start()
+        # The run is marked RUNNING while the notebook downloads; cells wait for both.
+        self._starting = _Background(self.before_start)
         try:
             self.execute()
             outcome = Outcome()
         except BaseException as exc:
             outcome = self.on_failure(exc)
         finally:
+            self._starting.wait()  # RUNNING is written before the final status, never after
             self._stop.set()
         self.on_complete(outcome)
         return outcome
@@ -145,23 +154,41 @@ class JobRunner:
         from .kernel import job_kernel_manager
 
         name = self.tags.get(spec.NOTEBOOK_NAME, "notebook.ipynb")
-        local_in, cwd = self._fetch_inputs(name)
+        cwd = self._job_folder()
+        env = self._kernel_env()
+        hint = self.tags.get(spec.KERNEL)  # set at submission; older runs may lack it
+        # A ready kernel is made the job's while the notebook downloads: both wait on others.
+        warm = self._ready_kernel(hint) if hint else None
+        adopting = _Background(warm.adopt, env, cwd) if warm is not None else None
+        local_in = self._fetch_inputs(name)
         self.output_path = self._workdir / "out" / name
         self.output_path.parent.mkdir()
+        kernel_name = hint or _notebook_kernel(local_in)
+        if warm is None and not hint:
+            warm = self._ready_kernel(kernel_name)
+            adopting = _Background(warm.adopt, env, cwd) if warm is not None else None
         kernel: dict[str, Any] = {
-            "kernel_manager_class": job_kernel_manager(self._kernel_env(), self._on_kernel_started)
+            "kernel_manager_class": job_kernel_manager(env, self._on_kernel_started)
         }
-        if self.warm is not None and self.warm.is_alive():
-            self.warm.adopt(self._kernel_env(), cwd)
-            assert self.warm.pid is not None
-            self._on_kernel_started(self.warm.pid)
+        if warm is not None and adopting is not None:
+            try:
+                adopting.result()
+            except Exception as exc:  # it died meanwhile: start one the usual way
+                print(f"the kernel started ahead could not be used ({exc})", flush=True)
+                warm.discard()
+                self.warm, self.kernel_ready, warm = None, None, None
+        if self._starting is not None:
+            self._starting.result()
+        if warm is not None:
+            assert warm.pid is not None
+            self._on_kernel_started(warm.pid)
             # nbclient runs the notebook on this kernel and leaves it alive: run() discards it.
-            kernel = {"km": self.warm.km}
+            kernel = {"km": warm.km}
         papermill.execute_notebook(
             local_in,
             str(self.output_path),
             parameters=json.loads(self.tags.get(spec.PARAMETERS, "{}")),
-            kernel_name=self.tags.get(spec.KERNEL) or None,
+            kernel_name=kernel_name,
             cwd=cwd,
             progress_bar=False,
             engine_name=ENGINE_NAME,
@@ -201,6 +228,19 @@ class JobRunner:
         self._terminate(outcome)
         self._after_end(outcome)
 
+    def _ready_kernel(self, kernel_name: str | None) -> WarmKernel | None:
+        """A fresh kernel already started for this job (ahead, or from a pool), or None."""
+        if self.warm is not None:
+            if self.warm.kernel_name == kernel_name and self.warm.is_alive():
+                self.kernel_ready = "ahead"
+                return self.warm
+            self.warm.discard()
+            self.warm = None
+        if self.kernel_source is not None and kernel_name:
+            self.warm = self.kernel_source(kernel_name)  # now this job's: run() discards it
+            self.kernel_ready = "pool" if self.warm is not None else None
+        return self.warm
+
     # -- cancel and timeout -----------------------------------------------------------------
     def kill(self, reason: str) -> None:
         """Stop this job's kernel and its process group; papermill then raises DeadKernelError.
@@ -216,8 +256,8 @@ class JobRunner:
             kill_kernel(pid)
 
     # -- helpers ----------------------------------------------------------------------------
-    def _fetch_inputs(self, name: str) -> tuple[str, str]:
-        """Download the notebook (and included files); return its local path and the cwd.
+    def _job_folder(self) -> str:
+        """Where the job runs, known before its inputs are downloaded.
 
         A local job without included files runs in the folder it was submitted from. Any other
         job runs in a fresh folder holding the notebook and its included files only, so what
@@ -226,10 +266,19 @@ class JobRunner:
         cwd = self.tags.get(spec.CWD)
         shared = self.executor == "local" and spec.INCLUDES not in self.tags
         if shared and cwd and Path(cwd).is_dir():
+            return cwd
+        folder = self._workdir / spec.INPUT_DIR
+        folder.mkdir(parents=True, exist_ok=True)
+        return str(folder)
+
+    def _fetch_inputs(self, name: str) -> str:
+        """Download the notebook (and included files) for :meth:`_job_folder`; its local path."""
+        where = (self.uri, self.run_id)
+        if self._job_folder() != str(self._workdir / spec.INPUT_DIR):
             path = f"{spec.INPUT_DIR}/{name}"
-            return download_artifact(self.uri, self.run_id, path, str(self._workdir)), cwd
-        folder = Path(download_artifact(self.uri, self.run_id, spec.INPUT_DIR, str(self._workdir)))
-        return str(folder / name), str(folder)
+            return download_artifact(*where, path, str(self._workdir), self.artifact_uri)
+        folder = download_artifact(*where, spec.INPUT_DIR, str(self._workdir), self.artifact_uri)
+        return str(Path(folder) / name)
 
     def _kernel_env(self) -> dict[str, str]:
         # Given to this job's kernel only: the notebook's own MLflow calls (log_metric,
@@ -237,7 +286,7 @@ class JobRunner:
         return {
             "MLFLOW_TRACKING_URI": self.uri,
             "MLFLOW_RUN_ID": self.run_id,
-            "MLFLOW_EXPERIMENT_ID": str(self.client.get_run(self.run_id).info.experiment_id),
+            "MLFLOW_EXPERIMENT_ID": self.experiment_id,
             "JUPYTER_MLOPS_RUN_ID": self.run_id,
             "JUPYTER_MLOPS_NOTEBOOK": self.tags.get(spec.NOTEBOOK, ""),
         }
@@ -281,7 +330,9 @@ class JobRunner:
         from ..tracking import read_artifact_text
 
         try:
-            source = json.loads(read_artifact_text(self.uri, self.run_id, spec.SUBMIT_PROVENANCE))
+            source = json.loads(
+                read_artifact_text(self.uri, self.run_id, spec.SUBMIT_PROVENANCE, self.artifact_uri)
+            )
         except Exception:
             source = {}
         started = self.timings.get("started")
@@ -297,8 +348,11 @@ class JobRunner:
         set_tags(self.uri, self.run_id, receipt_tags(receipt))
 
     def _terminate(self, outcome: Outcome) -> None:
-        if outcome.tags():
-            set_tags(self.uri, self.run_id, outcome.tags())
+        tags = outcome.tags()
+        if self.kernel_ready:
+            tags[spec.KERNEL_READY] = self.kernel_ready
+        if tags:
+            set_tags(self.uri, self.run_id, tags)
         self.client.set_terminated(self.run_id, outcome.status)
 
     def _after_end(self, outcome: Outcome) -> None:
@@ -310,12 +364,48 @@ class JobRunner:
         finish_parent(self.uri, parent)
 
 
+class _Background(threading.Thread):
+    """``fn(*args)`` in a thread; :meth:`result` joins and re-raises what it raised."""
+
+    def __init__(self, fn: Callable[..., Any], *args: Any) -> None:
+        super().__init__(name="mlops-background", daemon=True)
+        self._call = (fn, args)
+        self._error: BaseException | None = None
+        self.start()
+
+    def run(self) -> None:
+        fn, args = self._call
+        try:
+            fn(*args)
+        except BaseException as exc:
+            self._error = exc
+
+    def wait(self) -> None:
+        self.join()
+
+    def result(self) -> None:
+        self.join()
+        if self._error is not None:
+            raise self._error
+
+
+def _notebook_kernel(path: str) -> str | None:
+    """The kernel named by a notebook's kernelspec, as papermill reads it; None if none."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            name = (json.load(handle).get("metadata", {}).get("kernelspec") or {}).get("name")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return name if isinstance(name, str) and name else None
+
+
 def run_job(
     run_id: str,
     tracking_uri: str,
     executor: str = "local",
     max_attempts: int | None = None,
     warm: WarmKernel | None = None,
+    kernel_source: Callable[[str], WarmKernel | None] | None = None,
 ) -> Outcome:
     """Execute the job held by MLflow run ``run_id`` and record its outcome on the run.
 
@@ -327,5 +417,7 @@ def run_job(
         When this start would exceed it (earlier workers were lost), end FAILED instead.
     warm
         A fresh kernel started ahead for this job; it is used once and killed at the end.
+    kernel_source
+        Gives a fresh ready kernel by kernel name, or None (a Dask worker's kernel pool).
     """
-    return JobRunner(run_id, tracking_uri, executor, max_attempts, warm).run()
+    return JobRunner(run_id, tracking_uri, executor, max_attempts, warm, kernel_source).run()

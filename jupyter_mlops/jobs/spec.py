@@ -30,6 +30,7 @@ MAX_ATTEMPTS = "mlops.job.max_attempts"
 INCLUDES = "mlops.job.includes"  # JSON list of names uploaded beside the notebook under input/
 RESOURCES = "mlops.job.resources"  # JSON {name: amount}: Dask worker resources the job needs
 DASK_KEY = "mlops.job.dask_key"
+KERNEL_READY = "mlops.job.kernel_ready"  # "ahead" or "pool": its kernel was ready before it ran
 TICKET = "mlops.job.ticket"  # names the local runner process started before the run existed
 ENAME = "mlops.job.ename"
 EVALUE = "mlops.job.evalue"

@@ -183,11 +183,17 @@ def wait_for_jobs(
     timeout: float | None = None,
     on_progress: Callable[[list[spec.JobInfo]], None] | None = None,
 ) -> list[spec.JobInfo]:
-    """Block until every job is terminal, calling ``on_progress`` with fresh states."""
+    """Block until every job is terminal, calling ``on_progress`` with fresh states.
+
+    Each poll re-reads only the jobs still going, in one search per experiment (not one
+    request per job), so waiting on a large sweep does not load the tracking server.
+    """
     uri = get_settings(tracking_uri).tracking_uri
     deadline = None if timeout is None else time.time() + timeout
+    known: dict[str, spec.JobInfo] = {}
     while True:
-        jobs = [describe_job(r, uri) for r in run_ids]
+        known.update(refresh_jobs([known.get(r) or r for r in run_ids], uri))
+        jobs = [known[r] for r in run_ids]
         if on_progress:
             on_progress(jobs)
         if all(j.status in RUN_TERMINAL for j in jobs):
@@ -195,6 +201,39 @@ def wait_for_jobs(
         if deadline is not None and time.time() > deadline:
             raise TimeoutError(f"Jobs still running after {timeout} s: {', '.join(run_ids)}")
         time.sleep(poll_s)
+
+
+RUN_ID_CHUNK = 100  # run ids per search filter
+
+
+def refresh_jobs(jobs: Sequence[str | spec.JobInfo], uri: str) -> dict[str, spec.JobInfo]:
+    """Fresh states of the jobs not yet known to be terminal, by run id.
+
+    A job given as a run id is described; one given as a :class:`~spec.JobInfo` is re-read
+    with the others of its experiment in batched searches, unless it is already terminal.
+    """
+    fresh: dict[str, spec.JobInfo] = {}
+    going: dict[str, list[str]] = {}
+    for job in jobs:
+        if isinstance(job, str):
+            fresh[job] = describe_job(job, uri)
+        elif job.status not in RUN_TERMINAL:
+            going.setdefault(job.experiment_id, []).append(job.run_id)
+    client = get_client(uri)
+    for experiment, run_ids in going.items():
+        for start in range(0, len(run_ids), RUN_ID_CHUNK):
+            chunk = run_ids[start : start + RUN_ID_CHUNK]
+            quoted = ", ".join(f"'{r}'" for r in chunk)  # run ids are hex: nothing to escape
+            runs = client.search_runs(
+                [experiment],
+                filter_string=f"attributes.run_id IN ({quoted})",
+                max_results=len(chunk),
+            )
+            for run in reap_orphans(uri, list(runs)):
+                fresh[run.info.run_id] = spec.JobInfo.from_run(run)
+            for missing in set(chunk) - set(fresh):  # deleted meanwhile: say so
+                fresh[missing] = describe_job(missing, uri)
+    return fresh
 
 
 def wait_for_job(

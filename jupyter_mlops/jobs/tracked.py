@@ -18,6 +18,7 @@ from typing import Any
 from ..card import read_card
 from ..config import get_settings
 from ..tracking import ensure_experiment, get_client, log_batch
+from ..tracking.client import fluent_tracking_uri
 from . import spec
 
 TRACKED_TAG = "mlops.tracked_cell"
@@ -87,29 +88,6 @@ def _create_run(
 
 
 @contextmanager
-def _fluent_tracking_uri(uri: str) -> Iterator[None]:
-    """Point MLflow's fluent API (``mlflow.log_metric``, autologging) at ``uri``, then restore.
-
-    ``mlflow.set_tracking_uri`` also sets ``MLFLOW_TRACKING_URI``, which a job's kernel relies
-    on, so both the global and the variable are put back as they were.
-    """
-    import mlflow
-    from mlflow.tracking._tracking_service import utils  # no public getter of the set value
-
-    old_global = utils._tracking_uri
-    old_env = os.environ.get("MLFLOW_TRACKING_URI")
-    mlflow.set_tracking_uri(uri)
-    try:
-        yield
-    finally:
-        mlflow.set_tracking_uri(old_global)  # type: ignore[arg-type]  # None: unset, as before
-        if old_env is None:
-            os.environ.pop("MLFLOW_TRACKING_URI", None)
-        else:
-            os.environ["MLFLOW_TRACKING_URI"] = old_env
-
-
-@contextmanager
 def tracked_run(
     source: str,
     *,
@@ -135,7 +113,7 @@ def tracked_run(
     uri = get_settings(tracking_uri).tracking_uri
     path = Path(notebook).resolve() if notebook else None
     tracked = _create_run(source, name, path, experiment, uri)
-    with _fluent_tracking_uri(uri):
+    with fluent_tracking_uri(uri):
         mlflow.start_run(run_id=tracked.run_id, nested=True)
         if autolog:
             mlflow.autolog(silent=True)

@@ -153,8 +153,13 @@ def set_tags(tracking_uri: str, run_id: str, tags: dict[str, Any]) -> None:
     log_batch(tracking_uri, run_id, tags=tags)
 
 
-def download_artifact(tracking_uri: str, run_id: str, path: str, dst: str) -> str:
+def download_artifact(
+    tracking_uri: str, run_id: str, path: str, dst: str, artifact_uri: str | None = None
+) -> str:
     """Download one run artifact (file or folder) into ``dst``; returns the local path.
+
+    ``artifact_uri`` is the run's artifact root when the caller has it: the download then
+    skips reading the run and searching its logged models.
 
     MLflow's progress bar is kept off: in a notebook it shows as a widget in the output of
     whatever cell read a receipt or a notebook, for a download that takes milliseconds.
@@ -165,11 +170,17 @@ def download_artifact(tracking_uri: str, run_id: str, path: str, dst: str) -> st
     before = os.environ.get(key)
     os.environ[key] = "false"
     try:
-        return str(
-            mlflow.artifacts.download_artifacts(
+        if artifact_uri:
+            found = mlflow.artifacts.download_artifacts(
+                artifact_uri=f"{artifact_uri.rstrip('/')}/{path}",
+                dst_path=dst,
+                tracking_uri=tracking_uri,
+            )
+        else:
+            found = mlflow.artifacts.download_artifacts(
                 run_id=run_id, artifact_path=path, dst_path=dst, tracking_uri=tracking_uri
             )
-        )
+        return str(found)
     finally:
         if before is None:
             os.environ.pop(key, None)
@@ -177,11 +188,13 @@ def download_artifact(tracking_uri: str, run_id: str, path: str, dst: str) -> st
             os.environ[key] = before
 
 
-def read_artifact_text(tracking_uri: str, run_id: str, path: str) -> str:
+def read_artifact_text(
+    tracking_uri: str, run_id: str, path: str, artifact_uri: str | None = None
+) -> str:
     import tempfile
 
     with tempfile.TemporaryDirectory() as tmp:
-        local = download_artifact(tracking_uri, run_id, path, tmp)
+        local = download_artifact(tracking_uri, run_id, path, tmp, artifact_uri)
         with open(local, encoding="utf-8") as fh:
             return fh.read()
 
@@ -200,3 +213,33 @@ def filter_literal(value: str) -> str:
     raise InvalidParameterError(
         f"{value!r} holds both single and double quotes, which MLflow searches cannot match."
     )
+
+
+@contextlib.contextmanager
+def fluent_tracking_uri(uri: str) -> Iterator[None]:
+    """Point MLflow's fluent API (``mlflow.log_metric``, autologging, ``models:/`` loads) at
+    ``uri`` for tracking and the registry, then restore both.
+
+    The setters also set ``MLFLOW_TRACKING_URI`` and ``MLFLOW_REGISTRY_URI``, which a job's
+    kernel relies on, so the globals and the variables are put back as they were.
+    """
+    import mlflow
+    from mlflow.tracking._model_registry import utils as registry_utils
+    from mlflow.tracking._tracking_service import utils  # no public getter of the set value
+
+    old_global = utils._tracking_uri
+    old_registry = registry_utils._registry_uri
+    variables = ("MLFLOW_TRACKING_URI", "MLFLOW_REGISTRY_URI")  # both set by the setters
+    old_env = {name: os.environ.get(name) for name in variables}
+    mlflow.set_tracking_uri(uri)
+    mlflow.set_registry_uri(uri)
+    try:
+        yield
+    finally:
+        mlflow.set_tracking_uri(old_global)  # type: ignore[arg-type]  # None: unset, as before
+        mlflow.set_registry_uri(old_registry)  # type: ignore[arg-type]
+        for name, value in old_env.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
