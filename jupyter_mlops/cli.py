@@ -9,6 +9,7 @@ import sys
 
 from . import governance_cli
 from .errors import JobFailedError, MlopsError
+from .run_options import add_launch_options
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -31,28 +32,7 @@ def _parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser(parents=[common], name="run", help="submit a run or a sweep of a notebook")
     run.add_argument("notebook")
-    run.add_argument(
-        "-p",
-        "--parameter",
-        nargs=2,
-        action="append",
-        default=[],
-        metavar=("NAME", "VALUE"),
-        help="set a parameter (repeatable)",
-    )
-    run.add_argument(
-        "--sweep",
-        action="append",
-        default=[],
-        metavar="NAME=V1,V2",
-        help="sweep a parameter over values; repeat for a grid",
-    )
-    run.add_argument("--experiment", help="MLflow experiment name")
-    run.add_argument("--timeout", type=float, help="stop the job after this many seconds")
-    run.add_argument("--kernel", help="kernel name (default: the notebook's)")
-    run.add_argument("--executor", help="executor: local (default) or dask://HOST:PORT")
-    run.add_argument("--wait", action="store_true", help="wait, show progress, exit 1 on failure")
-    _add_scale_options(run)
+    add_launch_options(run)
     run.add_argument(
         "--select", metavar="max(METRIC)", help="with a sweep and --wait: pick the best run"
     )
@@ -124,30 +104,6 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--dir", default="mlops-demo", help="working folder (default: ./mlops-demo)")
     governance_cli.add_parsers(sub, common)
     return parser
-
-
-def _add_scale_options(run: argparse.ArgumentParser) -> None:
-    """Options of ``run`` for shared compute: dependency files, resources, sweeps at scale."""
-    run.add_argument(
-        "--include",
-        action="append",
-        default=[],
-        metavar="PATH",
-        help="file or folder placed beside the notebook where it runs (repeatable)",
-    )
-    run.add_argument(
-        "--resources", metavar="NAME=AMOUNT,...", help="Dask worker resources, e.g. GPU=1"
-    )
-    run.add_argument(
-        "--sample", type=int, metavar="N", help="random sweep: draw N points (ranges LOW:HIGH)"
-    )
-    run.add_argument("--seed", type=int, help="seed of the --sample draw")
-    run.add_argument(
-        "--max-concurrency", type=int, metavar="N", help="sweep: at most N runs at once"
-    )
-    run.add_argument(
-        "--fail-fast", action="store_true", help="sweep: cancel the other runs when one fails"
-    )
 
 
 def quiet_mlflow() -> None:

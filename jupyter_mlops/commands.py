@@ -103,23 +103,11 @@ def _job_row(job: Any) -> list[Any]:
 def cmd_run(args: argparse.Namespace, out: Output) -> int:
     from .jobs.submit import failure_message, register_best, submit_job, submit_sweep, wait_for_jobs
     from .params import parse_sweep
+    from .run_options import launch_kwargs
 
     params = dict(args.parameter)
-    common: dict[str, Any] = dict(
-        experiment=args.experiment,
-        timeout=args.timeout,
-        kernel_name=args.kernel,
-        executor=args.executor,
-        tracking_uri=args.tracking_uri,
-        from_text=True,
-    )
-    common.update(
-        include=getattr(args, "include", None), resources=getattr(args, "resources", None)
-    )
-    scale: dict[str, Any] = {
-        k: getattr(args, k, None) for k in ("sample", "seed", "max_concurrency")
-    }
-    scale["fail_fast"] = getattr(args, "fail_fast", False)
+    common, scale = launch_kwargs(args)
+    common["tracking_uri"] = args.tracking_uri
     if args.sweep:
         parent, run_ids = submit_sweep(
             args.notebook, parse_sweep(args.sweep), params, **common, **scale
@@ -128,8 +116,6 @@ def cmd_run(args: argparse.Namespace, out: Output) -> int:
     else:
         if args.select:
             raise MlopsError("--select needs --sweep.")
-        if scale["sample"] or scale["max_concurrency"] or scale["fail_fast"]:
-            raise MlopsError("--sample, --max-concurrency and --fail-fast need --sweep.")
         parent, run_ids = None, [submit_job(args.notebook, params, **common)]
         out.note(f"submitted job {run_ids[0]}")
     if not args.wait:

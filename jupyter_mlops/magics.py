@@ -13,6 +13,7 @@ from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, magics_class
 
 from .errors import MlopsError, NotebookError
+from .run_options import add_launch_options
 
 
 class _HelpShown(Exception):
@@ -45,14 +46,7 @@ def build_parser() -> MlopsArgumentParser:
     notebook_option(sub.add_parser("params", help="the typed parameters contract"))
 
     run = sub.add_parser("run", help="launch the saved notebook as a job or a sweep")
-    run.add_argument(
-        "-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE")
-    )
-    run.add_argument("--sweep", action="append", default=[], metavar="NAME=V1,V2")
-    run.add_argument("--executor", help="executor name, e.g. local or dask://HOST:PORT")
-    run.add_argument("--experiment")
-    run.add_argument("--timeout", type=float, metavar="SECONDS")
-    run.add_argument("--wait", action="store_true", help="wait for the job(s) to end")
+    add_launch_options(run)
     notebook_option(run)
 
     jobs = sub.add_parser("jobs", help="list jobs")
@@ -203,17 +197,14 @@ class MlopsMagics(Magics):
         from .commands import _job_row, _table
         from .jobs.submit import failure_message, submit_job, submit_sweep, wait_for_jobs
         from .params import parse_sweep
+        from .run_options import launch_kwargs
 
         notebook = self._notebook(args.notebook)
-        common: dict[str, Any] = dict(
-            experiment=args.experiment,
-            timeout=args.timeout,
-            executor=args.executor,
-            from_text=True,
-        )
+        common, scale = launch_kwargs(args)
         params = dict(args.parameter)
         if args.sweep:
-            parent, run_ids = submit_sweep(notebook, parse_sweep(args.sweep), params, **common)
+            sweep = parse_sweep(args.sweep)
+            parent, run_ids = submit_sweep(notebook, sweep, params, **common, **scale)
             print(
                 f"Submitted sweep {parent} with {len(run_ids)} runs of the saved {notebook.name}."
             )

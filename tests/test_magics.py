@@ -112,6 +112,9 @@ def test_bad_usage_raises_usage_error(mlops_shell, line, fragment):
         ("run -p C abc", "declared float; cannot read 'abc'"),
         ("run --sweep C", "Expected --sweep NAME=V1,V2"),
         ("run --executor warp", "Unknown executor 'warp'"),
+        ("run --max-concurrency 2", "need --sweep"),
+        ("run --include nowhere.py", "nowhere.py"),
+        ("run --resources GPU=1", "cannot reserve resources"),
         ("card --set bogus=1", "unknown card field 'bogus'"),
         ("card --set risk_tier=extreme", "risk_tier"),
     ],
@@ -191,6 +194,44 @@ def test_run_wait_jobs_and_receipt_with_a_real_kernel(mlops_shell, mlops_session
     assert receipt["run_id"] == run_id and receipt["parameters"] == {"C": 3.0}
     mlops(mlops_shell, f"cancel {run_id}")
     assert f"{run_id} FINISHED" in capsys.readouterr().out
+
+
+def test_run_takes_the_clis_launch_options(mlops_shell, mlops_notebook, monkeypatch, capsys):
+    """--include, --sample/--seed, --max-concurrency and --kernel, as `jupyter mlops run`."""
+    folder = Path(mlops_notebook("x = 1", name="scratch.ipynb")).parent / "with-helper"
+    (folder / "lib").mkdir(parents=True)
+    (folder / "lib" / "helper.py").write_text("OFFSET = 10\n")
+    nb = mlops_notebook(
+        "import mlflow\nfrom lib import helper\nmlflow.log_metric('shifted', C + helper.OFFSET)",
+        params="C: float = 1.0",
+        name="scaled.ipynb",
+        folder=folder / "nb",
+    )
+    monkeypatch.setenv("JPY_SESSION_NAME", str(nb))
+    monkeypatch.chdir(folder)
+
+    line = "run --sweep C=0:1 --sample 2 --seed 3 --max-concurrency 1 --include lib "
+    mlops(mlops_shell, line + "--kernel python3 --wait")
+
+    out = capsys.readouterr().out
+    assert "Submitted sweep" in out and out.count("FINISHED") == 2, out
+    parent = out.split("Submitted sweep ", 1)[1].split()[0]
+    client = get_client(spec_uri())
+    assert client.get_run(parent).data.tags[spec.SWEEP_MAX_CONCURRENCY] == "1"
+    children = client.search_runs(
+        [client.get_run(parent).info.experiment_id],
+        filter_string=f"tags.`{spec.PARENT}` = '{parent}'",
+    )
+    assert len(children) == 2
+    for child in children:
+        assert child.data.tags[spec.KERNEL] == "python3"
+        assert child.data.metrics["shifted"] == 10 + float(child.data.params["C"])
+
+
+def spec_uri() -> str:
+    from jupyter_mlops.config import resolve_tracking_uri
+
+    return resolve_tracking_uri()
 
 
 def test_track_runs_the_cell_in_a_job_like_run(mlops_shell, mlops_session_notebook, capsys):

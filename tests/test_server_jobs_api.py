@@ -153,6 +153,10 @@ async def test_sweep_is_cancelled_with_its_children(jp_fetch, jp_root_dir, mlops
         ({"path": "nope.ipynb"}, "INVALID_NOTEBOOK", "Notebook not found"),
         ({"path": "data.csv"}, "INVALID_NOTEBOOK", "is not a notebook"),
         ([1, 2], "INVALID_REQUEST", "Invalid CreateJob request"),
+        ({"path": "p.ipynb", "sample": 2}, "INVALID_REQUEST", "apply to a sweep"),
+        ({"path": "p.ipynb", "timeout": -1}, "INVALID_REQUEST", "'timeout'"),
+        ({"path": "p.ipynb", "resources": {"GPU": 1}}, "INVALID_PARAMETER", "cannot reserve"),
+        ({"path": "p.ipynb", "include": ["missing.py"]}, "INVALID_PARAMETER", "missing.py"),
     ],
     ids=[
         "executor-in-body",
@@ -165,6 +169,10 @@ async def test_sweep_is_cancelled_with_its_children(jp_fetch, jp_root_dir, mlops
         "missing-notebook",
         "not-a-notebook",
         "not-an-object",
+        "sample-without-sweep",
+        "negative-timeout",
+        "resources-on-local",
+        "missing-include",
     ],
 )
 async def test_bad_submissions_are_refused_before_anything_runs(
@@ -183,6 +191,71 @@ async def test_bad_submissions_are_refused_before_anything_runs(
     assert fragment in answer["message"]
     assert set(answer) == {"error", "message"}
     assert run_count(mlops_tracking_uri) == before
+
+
+@pytest.mark.parametrize("path", ["../outside.py", "..%2Foutside.py", "/etc/passwd"])
+async def test_included_paths_stay_inside_the_root(
+    jp_fetch, jp_root_dir, mlops_notebook, mlops_tracking_uri, path
+):
+    mlops_notebook("x = 1", name="p.ipynb", folder=jp_root_dir)
+    (jp_root_dir.parent / "outside.py").write_text("SECRET = 1\n")
+    before = run_count(mlops_tracking_uri)
+
+    code, answer = await mlops_get_error(
+        jp_fetch,
+        "mlops",
+        "jobs",
+        method="POST",
+        body=json.dumps({"path": "p.ipynb", "include": [path]}),
+    )
+
+    assert code == 403 and answer["error"] == "PATH_OUTSIDE_ROOT"
+    assert "Refused included path" in answer["message"]
+    assert run_count(mlops_tracking_uri) == before
+
+
+async def test_sweep_options_and_included_files_reach_the_runs(
+    jp_fetch, jp_root_dir, mlops_notebook, mlops_tracking_uri
+):
+    """What the CLI's --include, --sample, --seed, --max-concurrency and --experiment do,
+    the REST body does too."""
+    (jp_root_dir / "lib").mkdir()
+    (jp_root_dir / "lib" / "helper.py").write_text("def twice(v):\n    return 2 * v\n")
+    mlops_notebook(
+        "import mlflow, helper\nmlflow.log_metric('twice', helper.twice(lr))",
+        params="lr: float = 0.1",
+        name="train.ipynb",
+        folder=jp_root_dir / "project",
+    )
+    body = {
+        "path": "project/train.ipynb",
+        "sweep": {"lr": ["0.001:0.1:log"]},
+        "sample": 3,
+        "seed": 7,
+        "max_concurrency": 1,
+        "include": ["lib/helper.py"],
+        "experiment": "rest-options",
+        "timeout": 300,
+    }
+
+    created = await mlops_post(jp_fetch, "mlops", "jobs", body=body)
+
+    assert created["sweep"] is True and len(created["children"]) == 3
+    from mlflow import MlflowClient
+
+    client = MlflowClient(mlops_tracking_uri)
+    parent = client.get_run(created["run_id"])
+    assert client.get_experiment(parent.info.experiment_id).name == "rest-options"
+    assert parent.data.tags["mlops.sweep.max_concurrency"] == "1"
+    for child in created["children"]:
+        job = await wait_for(jp_fetch, child, lambda j: j["status"] in {"FINISHED", "FAILED"})
+        assert job["status"] == "FINISHED", job
+        assert job["attempt"] == 1
+        assert 0.001 <= job["parameters"]["lr"] <= 0.1
+        run = client.get_run(child)
+        assert run.data.metrics["twice"] == pytest.approx(2 * job["parameters"]["lr"])
+        assert json.loads(run.data.tags["mlops.job.includes"]) == ["helper.py"]
+        assert run.data.tags["mlops.job.timeout"] == "300.0"
 
 
 async def test_request_body_that_is_not_json_is_refused(jp_fetch):

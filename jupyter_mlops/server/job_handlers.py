@@ -14,7 +14,7 @@ from .models import (
     FetchJobOutputResponse,
     ListJobsResponse,
 )
-from .paths import relative_to_root
+from .paths import relative_to_root, resolve_notebook_path
 
 OUTPUTS_FOLDER = "mlops-outputs"
 """Folder under the server root where executed notebooks are fetched to be opened."""
@@ -31,13 +31,34 @@ class JobsHandler(MlopsHandler):
         notebook = self.notebook_path(request.path)
         app = self.mlops_app
         uri = await self.call(app.resolved_tracking_uri)
-        where: dict[str, Any] = {"executor": app.job_executor(), "tracking_uri": uri}
+        where: dict[str, Any] = {
+            "executor": app.job_executor(),
+            "tracking_uri": uri,
+            "experiment": request.experiment,
+            "timeout": request.timeout,
+            "kernel_name": request.kernel_name,
+            "include": [
+                resolve_notebook_path(self.root_dir, p, "included path") for p in request.include
+            ]
+            or None,
+            "resources": request.resources or None,
+        }
+        scale = {
+            "sample": request.sample,
+            "seed": request.seed,
+            "max_concurrency": request.max_concurrency,
+            "fail_fast": request.fail_fast,
+        }
         if request.sweep:
             parent, children = await self.call(
-                submit_sweep, notebook, request.sweep, request.parameters, **where
+                submit_sweep, notebook, request.sweep, request.parameters, **where, **scale
             )
             answer = CreateJobResponse(run_id=parent, sweep=True, children=children)
         else:
+            if any(scale.values()):
+                raise InvalidRequestError(
+                    "sample, seed, max_concurrency and fail_fast apply to a sweep: give 'sweep'."
+                )
             run_id = await self.call(submit_job, notebook, request.parameters, **where)
             answer = CreateJobResponse(run_id=run_id, sweep=False)
         self.write_model(answer, status=201)

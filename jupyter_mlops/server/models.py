@@ -141,6 +141,25 @@ class CreateJob(_Contract):
     path: str = Field(description="Notebook path relative to the server root.")
     parameters: dict[str, JsonValue] = Field(default_factory=dict)
     sweep: dict[str, list[JsonValue]] = Field(default_factory=dict)
+    experiment: str | None = Field(default=None, description="MLflow experiment name.")
+    timeout: float | None = Field(default=None, gt=0, description="Seconds before the job stops.")
+    kernel_name: str | None = Field(default=None, description="Default: the notebook's kernel.")
+    include: list[str] = Field(
+        default_factory=list,
+        description="Files or folders, relative to the server root, placed beside the notebook "
+        "where it runs.",
+    )
+    resources: dict[str, float] = Field(
+        default_factory=dict, description="Dask worker resources the job needs, e.g. GPU: 1."
+    )
+    sample: int | None = Field(
+        default=None, ge=1, description="Sweep: draw this many random points ('LOW:HIGH' ranges)."
+    )
+    seed: int | None = Field(default=None, description="Sweep: seed of the random draw.")
+    max_concurrency: int | None = Field(
+        default=None, ge=1, description="Sweep: at most this many runs at once."
+    )
+    fail_fast: bool = Field(default=False, description="Sweep: a failure cancels the others.")
 
 
 class CreateJobResponse(_Contract):
@@ -173,6 +192,8 @@ class DescribeJob(_Contract):
     evalue: str | None = None
     parent_run_id: str | None = None
     is_sweep: bool = False
+    attempt: int = 0
+    """1 on the first start; a retry after a lost Dask worker adds one (0: not started)."""
     artifact_uri: str = ""
     run_url: str | None = None
     """The run in the MLflow UI, when the tracking server has one."""

@@ -18,36 +18,36 @@ class PathOutsideRootError(NotebookError):
     http_status = 403
 
 
-def _refuse(path: str, why: str) -> PathOutsideRootError:
+def _refuse(path: str, why: str, what: str = "notebook path") -> PathOutsideRootError:
     return PathOutsideRootError(
-        f"Refused notebook path {path!r}: {why}. Give a path relative to the Jupyter server's "
+        f"Refused {what} {path!r}: {why}. Give a path relative to the Jupyter server's "
         "root folder, as the file browser shows it."
     )
 
 
-def resolve_notebook_path(root_dir: str | Path, path: str) -> Path:
+def resolve_notebook_path(root_dir: str | Path, path: str, what: str = "notebook path") -> Path:
     """The absolute path of ``path`` inside ``root_dir``, refusing anything that leaves it.
 
     ``path`` is what the file browser shows: relative, ``/``-separated. URL-encoded text is
     decoded before checking, and symlinks are followed before the containment check, so
     ``../``, ``..%2F``, absolute paths, URL schemes, a sibling folder sharing the root's
-    prefix and a symlink pointing outside are all refused.
+    prefix and a symlink pointing outside are all refused. ``what`` names the path in errors.
     """
     if not isinstance(path, str) or not path.strip():
-        raise NotebookError("A notebook path is required, relative to the server root.")
+        raise NotebookError(f"A {what} is required, relative to the server root.")
     for text in {path, unquote(path)}:
         if "\x00" in text:
-            raise _refuse(path, "it contains a NUL character")
+            raise _refuse(path, "it contains a NUL character", what)
         if _SCHEME.match(text) or "://" in text:
-            raise _refuse(path, "URLs and URL schemes are not notebook paths")
+            raise _refuse(path, "URLs and URL schemes are not notebook paths", what)
         if text.startswith(("/", "\\", "~")):
-            raise _refuse(path, "absolute paths are not allowed")
+            raise _refuse(path, "absolute paths are not allowed", what)
         if ".." in PurePosixPath(text.replace("\\", "/")).parts:
-            raise _refuse(path, "'..' is not allowed")
+            raise _refuse(path, "'..' is not allowed", what)
     root = Path(root_dir).expanduser().resolve()
     target = (root / unquote(path)).resolve()
     if not target.is_relative_to(root):
-        raise _refuse(path, "it resolves outside the server root")
+        raise _refuse(path, "it resolves outside the server root", what)
     return target
 
 

@@ -113,6 +113,15 @@ export interface ICreateJob {
   path: string;
   parameters?: Record<string, JsonValue>;
   sweep?: Record<string, JsonValue[]>;
+  experiment?: string | null;
+  timeout?: number | null;
+  kernel_name?: string | null;
+  include?: string[];
+  resources?: Record<string, number>;
+  sample?: number | null;
+  seed?: number | null;
+  max_concurrency?: number | null;
+  fail_fast?: boolean;
 }
 
 /** Mirrors `CreateJobResponse`. */
@@ -142,6 +151,7 @@ export interface IDescribeJob {
   evalue: string | null;
   parent_run_id: string | null;
   is_sweep: boolean;
+  attempt: number;
   artifact_uri: string;
   run_url: string | null;
 }
