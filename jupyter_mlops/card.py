@@ -74,6 +74,10 @@ class ModelCard(BaseModel):
     )
     tags: dict[str, str] = Field(default_factory=dict, description="Free-form labels.")
     alerts: list[AlertRule] = Field(default_factory=list, description="Metric alert rules.")
+    smoke_parameters: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Parameters of a quick CI run (pytest --mlops-run), e.g. fewer rows or epochs.",
+    )
 
     @field_validator("owner", "use_case", "documentation_url")
     @classmethod
@@ -100,7 +104,7 @@ class ModelCard(BaseModel):
             if field not in cls.model_fields:
                 continue
             annotation = cls.model_fields[field].annotation
-            structured = annotation in (list[str], dict[str, str], list[AlertRule])
+            structured = annotation in STRUCTURED
             data[field] = json.loads(raw) if structured else raw
         return parse_card(data)
 
@@ -224,9 +228,13 @@ def write_card(path: str | os.PathLike[str], card: ModelCard | dict[str, Any]) -
     return valid
 
 
+STRUCTURED = (list[str], dict[str, str], list[AlertRule], dict[str, Any])
+"""Card field types held as JSON in MLflow tags and in ``--set FIELD=VALUE``."""
+
+
 def _coerce_field(field: str, raw: str) -> Any:
     annotation = ModelCard.model_fields[field].annotation
-    if annotation in (list[str], dict[str, str], list[AlertRule]):
+    if annotation in STRUCTURED:
         text = raw.strip()
         if text.startswith(("[", "{")):
             try:

@@ -87,6 +87,13 @@ class InputDataChangedError(MlopsError):
     http_status = 409
 
 
+class MetricRegressionError(MlopsError):
+    """A run's metrics break the card's alert rules against the champion (CI smoke runs)."""
+
+    code = "METRIC_REGRESSION"
+    http_status = 409
+
+
 class JobFailedError(MlopsError):
     """A job ended FAILED or KILLED; carries papermill's structured fields."""
 

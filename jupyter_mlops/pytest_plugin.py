@@ -1,9 +1,13 @@
 """pytest plugin: run notebooks as jupyter-mlops jobs in CI.
 
 ``pytest --mlops-run notebooks/`` collects every ``.ipynb`` and runs it as a job (a real
-kernel, an MLflow run with the executed notebook and receipt); a failure reports the failing
-cell. ``-p NAME=VALUE`` style parameters come from ``--mlops-param``. The ``mlops_run_notebook``
-fixture does the same from a test. Importing this plugin is cheap: nothing heavy loads unless used.
+kernel, an MLflow run with the executed notebook and receipt) with the ``smoke_parameters`` of
+its card, overridden by ``--mlops-param NAME=VALUE``. A failure reports the failing cell. When
+the card names a registered model with a ``champion``, the run's metrics are checked against the
+champion's by the card's alert rules (threshold, or drop beyond ``max_drop_pct``, else the
+policy's ``decay_pct``): a regression fails the test, and a rule's metric that the run did not
+log fails it too. The ``mlops_run_notebook`` fixture runs a notebook from a test. Importing this
+plugin is cheap: nothing heavy loads unless used.
 """
 
 from __future__ import annotations
@@ -54,23 +58,23 @@ class NotebookFile(pytest.File):
 
 class NotebookJob(pytest.Item):
     def runtest(self) -> None:
+        from .card import read_card
         from .params import read_parameters, validate
 
+        card = read_card(self.path)
+        contract = read_parameters(str(self.path))
+        declared = contract.by_name()
         raw = dict(item.split("=", 1) for item in self.config.getoption("--mlops-param"))
-        declared = read_parameters(str(self.path)).by_name()
-        values = validate(
-            read_parameters(str(self.path)),
-            {k: v for k, v in raw.items() if k in declared},
-            from_text=True,
-        )
-        self.user_properties.append(
-            (
-                "mlops_run_id",
-                run_notebook(
-                    self.path, values, timeout=self.config.getoption("--mlops-timeout")
-                ).run_id,
-            )
-        )
+        smoke = validate(contract, dict(card.smoke_parameters) if card else {})
+        values = {
+            **smoke,
+            **validate(contract, {k: v for k, v in raw.items() if k in declared}, from_text=True),
+        }
+        job = run_notebook(self.path, values, timeout=self.config.getoption("--mlops-timeout"))
+        self.user_properties.append(("mlops_run_id", job.run_id))
+        if card is not None and card.name and card.alerts:
+            verdict = check_against_champion(job.run_id, card.name, card.alerts)
+            self.user_properties.append(("mlops_champion_check", verdict))
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
         from .errors import MlopsError
@@ -94,6 +98,41 @@ def run_notebook(
 
     run_id = submit_job(path, parameters or {}, timeout=timeout, **kwargs)
     return wait_for_job(run_id)
+
+
+def check_against_champion(run_id: str, name: str, rules: list[Any]) -> str:
+    """Raise :class:`MetricRegressionError` when the run breaks a rule vs the champion.
+
+    Returns what was compared, for the test report.
+    """
+    from .config import get_settings
+    from .errors import MetricRegressionError
+    from .governance.alerts import broken_rules
+    from .governance.policy import load_policy
+    from .tracking import get_client
+
+    client = get_client(get_settings().tracking_uri)
+    metrics = dict(client.get_run(run_id).data.metrics)
+    missing = sorted({r.metric for r in rules} - set(metrics))
+    if missing:
+        raise MetricRegressionError(
+            f"run {run_id} logged no {', '.join(missing)}, which the card's alert rules check; "
+            "log it in the notebook (mlflow.log_metric) or drop the rule."
+        )
+    try:
+        champion = client.get_model_version_by_alias(name, "champion")
+    except Exception:
+        champion = None
+    base = (
+        dict(client.get_run(champion.run_id).data.metrics) if champion and champion.run_id else {}
+    )
+    fired = broken_rules(rules, metrics, base, load_policy().decay_pct)
+    if fired:
+        where = f"champion {name} v{champion.version}" if champion else "the thresholds"
+        raise MetricRegressionError(f"run {run_id} regressed against {where}: " + "; ".join(fired))
+    if champion is None:
+        return f"no champion of {name}: thresholds only"
+    return f"no regression vs champion {name} v{champion.version}"
 
 
 @pytest.fixture

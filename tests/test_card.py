@@ -48,6 +48,7 @@ PUBLIC_FIELDS = {
     "inputs",
     "tags",
     "alerts",
+    "smoke_parameters",
 }
 
 FULL_CARD: dict[str, Any] = {
@@ -67,6 +68,7 @@ FULL_CARD: dict[str, Any] = {
         {"metric": "auc", "threshold": 0.8},
         {"metric": "log_loss", "direction": "lower_is_better", "max_drop_pct": 5},
     ],
+    "smoke_parameters": {"n_rows": 500, "fast": True},
 }
 
 

@@ -37,8 +37,24 @@ def evaluate_alerts(
     """
     rules = [r for r in card_alerts(version_tags) if r.metric in metrics]
     champion = _champion_metrics(client, name, aliases) if rules else {}
+    return broken_rules(rules, metrics, champion, policy.decay_pct)
+
+
+def broken_rules(
+    rules: list[AlertRule],
+    metrics: dict[str, float],
+    champion: dict[str, float],
+    decay_pct: float,
+) -> list[str]:
+    """A reason for each rule that ``metrics`` break, by threshold or by drop vs ``champion``.
+
+    Rules whose metric is not in ``metrics`` are skipped; the caller decides whether a missing
+    metric is a failure.
+    """
     fired = []
     for rule in rules:
+        if rule.metric not in metrics:
+            continue
         value = metrics[rule.metric]
         higher = rule.direction == "higher_is_better"
         if rule.threshold is not None and (
@@ -50,7 +66,7 @@ def evaluate_alerts(
         if not base:
             continue
         worse_pct = (base - value if higher else value - base) / abs(base) * 100
-        limit = rule.max_drop_pct or policy.decay_pct
+        limit = rule.max_drop_pct or decay_pct
         if worse_pct > limit:
             verb = "dropped" if higher else "rose"
             fired.append(

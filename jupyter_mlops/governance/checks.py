@@ -12,7 +12,7 @@ from typing import Any
 
 from ..card import card_from_notebook, load_notebook_json
 from ..errors import InvalidCardError, InvalidParameterError, NotebookError
-from ..params import read_contract
+from ..params import read_contract, validate
 from .policy import Policy, load_policy
 
 
@@ -73,7 +73,7 @@ def _parameter_problems(shown: str, data: dict[str, Any]) -> list[Problem]:
         return [Problem(shown, "parameters", exc.message)]
     if not contract.has_cell:
         return [Problem(shown, "parameters", "no cell tagged 'parameters'")]
-    return [
+    problems = [
         Problem(
             shown,
             f"parameters.{p.name}",
@@ -82,6 +82,13 @@ def _parameter_problems(shown: str, data: dict[str, Any]) -> list[Problem]:
         for p in contract.parameters
         if p.type == "any"
     ]
+    card = card_from_notebook(data)
+    if card is not None and card.smoke_parameters:
+        try:  # the CI smoke run would refuse them: say so before CI runs it
+            validate(contract, dict(card.smoke_parameters))
+        except InvalidParameterError as exc:
+            problems.append(Problem(shown, "smoke_parameters", exc.message))
+    return problems
 
 
 def check_notebook(
