@@ -46,6 +46,7 @@ _LAZY = {
     "set_stage": "jupyter_mlops.governance.promotion",
     "audit_trail": "jupyter_mlops.governance.audit",
     "evaluate": "jupyter_mlops.governance.evaluate",
+    "load_model": "jupyter_mlops.governance.loading",
 }
 
 __all__ = ["__version__", *sorted(_LAZY)]
@@ -55,6 +56,7 @@ if TYPE_CHECKING:
     from .governance.audit import audit_trail
     from .governance.evaluate import evaluate
     from .governance.inventory import inventory
+    from .governance.loading import load_model
     from .governance.promotion import promote, set_stage
     from .governance.zombies import zombies
     from .jobs.submit import (

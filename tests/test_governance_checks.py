@@ -143,3 +143,38 @@ def test_the_repository_notebooks_pass_and_the_hook_runs_check():
     [hook] = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
     assert hook["id"] == "jupyter-mlops-check" and hook["entry"] == "jupyter-mlops check"
     assert hook["types"] == ["jupyter"] and hook["language"] == "python"
+
+
+def test_loading_a_version_takes_it_off_the_unused_list(mlops_backend):
+    """jupyter_mlops.load_model loads a registered model and stamps it loaded."""
+    from sklearn.linear_model import LogisticRegression
+
+    model = LogisticRegression().fit([[0.0], [1.0], [2.0], [3.0]], [0, 0, 1, 1])
+    jupyter_mlops.register(model, "loaded-model", card={"name": "loaded-model", "owner": "ana"})
+
+    def unused() -> list[str]:
+        found = jupyter_mlops.zombies(now=LATER)
+        mine = found[(found["name"] == "loaded-model") & (found["kind"] == "unused_version")]
+        return list(mine["version"])
+
+    assert unused() == ["1"]
+
+    loaded = jupyter_mlops.load_model("loaded-model/1")
+
+    assert list(loaded.predict([[0.0], [3.0]])) == [0, 1]
+    assert unused() == []
+    native = jupyter_mlops.load_model("loaded-model", flavor="sklearn")
+    assert isinstance(native, LogisticRegression)
+
+
+def test_load_model_refuses_bad_targets_and_flavors(mlops_env):
+    import pytest
+
+    from jupyter_mlops.errors import InvalidParameterError, NotFoundError
+
+    with pytest.raises(NotFoundError, match="No model version 'nope/1'"):
+        jupyter_mlops.load_model("nope/1")
+    with pytest.raises(InvalidParameterError, match="no flavor 'warp'"):
+        jupyter_mlops.load_model("nope/1", flavor="warp")
+    with pytest.raises(InvalidParameterError, match="MLflow flavor"):
+        jupyter_mlops.load_model("nope/1", flavor="../x")
