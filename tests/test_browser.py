@@ -6,6 +6,7 @@ fields, and the panel's filter box must hide it when the text does not match.
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +20,8 @@ import jupyter_mlops
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts" / "browser"
 MODEL = "browser-model"
 CARD = {"name": MODEL, "owner": "ana", "risk_tier": "high", "stage": "staging"}
+ALERT_MODEL = "alerting-model"
+ALERT_REASON = "precision dropped 7.0% vs champion (0.900 -> 0.837)"
 
 PANEL = "#jupyter-mlops-sidebar"
 TAB = '.jp-SideBar.jp-mod-left .lm-TabBar-tab[data-id="jupyter-mlops-sidebar"]'
@@ -166,6 +169,23 @@ def drive_sidebar(page: Any, lab: JupyterLab, problems: PageProblems) -> dict[st
     # Clearing the filter brings the model back.
     filter_box.fill("")
     expect(row).to_be_visible()
+
+    # 4. A model whose last evaluation raised an alert says so, with its RAG status and why;
+    # the alert summary filters the list down to the models with alerts.
+    alerting = panel.locator(".jp-mlops-Model", has_text=ALERT_MODEL)
+    expect(alerting.locator(".jp-mlops-AlertBadge")).to_have_text("alert")
+    expect(alerting.locator(".jp-mlops-RagBadge")).to_have_text("red")
+    expect(alerting.locator(".jp-mlops-Alerts li")).to_have_text([f"⚠ {ALERT_REASON}"])
+    expect(alerting.locator(".jp-mlops-RagReasons")).to_contain_text(ALERT_REASON)
+    summary = panel.locator(".jp-mlops-AlertSummary")
+    expect(summary).to_have_text("⚠ 1 model has an alert")
+    summary.click()
+    expect(panel.locator(".jp-mlops-StatusFilter")).to_have_value("alert")
+    expect(panel.locator(".jp-mlops-Model")).to_have_count(1)
+    expect(row).to_be_hidden()
+    page.screenshot(path=str(ARTIFACTS / "04-alerts.png"))
+    panel.locator(".jp-mlops-StatusFilter").select_option("")
+    expect(row).to_be_visible()
     problems.assert_none()
     return timing
 
@@ -196,6 +216,19 @@ def test_sidebar_lists_registered_model_and_filters_it(tmp_path: Path) -> None:
     jupyter_mlops.register(
         DummyClassifier().fit([[0], [1]], [0, 1]), MODEL, card=CARD, tracking_uri=uri
     )
+    # As an evaluation of its champion leaves it: an alert fired (jupyter_mlops.evaluate).
+    jupyter_mlops.register(
+        DummyClassifier().fit([[0], [1]], [0, 1]),
+        ALERT_MODEL,
+        card={"name": ALERT_MODEL, "owner": "bo", "risk_tier": "low"},
+        tracking_uri=uri,
+    )
+    from jupyter_mlops.governance import facts
+    from jupyter_mlops.tracking import get_client
+
+    client = get_client(uri)
+    client.set_registered_model_tag(ALERT_MODEL, facts.ALERT_STATUS, "alert")
+    client.set_registered_model_tag(ALERT_MODEL, facts.ALERT_REASONS, json.dumps([ALERT_REASON]))
 
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     lab = JupyterLab(

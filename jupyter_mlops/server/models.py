@@ -38,6 +38,10 @@ class ModelSummary(_Contract):
     rag: str | None = None
     """red, amber or green by the governance policy, from the model's own tags."""
     rag_reasons: list[str] = Field(default_factory=list)
+    alert_status: str | None = None
+    """From the last evaluation of the champion: ``alert``, ``ok``, or None if never evaluated."""
+    alerts: list[str] = Field(default_factory=list)
+    """The alert rules that fired, e.g. "accuracy dropped 7.0% vs champion (0.910 -> 0.846)"."""
 
 
 class ListModelsResponse(_Contract):

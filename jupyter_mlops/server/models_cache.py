@@ -104,4 +104,11 @@ def with_rag(summary: dict[str, Any]) -> dict[str, Any]:
 
     facts = ModelFacts(summary["name"], summary["tags"], summary["aliases"])
     rag, findings = assess(facts, load_policy(), now_ms())
-    return {**summary, "rag": rag, "rag_reasons": [f.reason for f in findings]}
+    alert = facts.alert_status
+    return {
+        **summary,
+        "rag": rag,
+        "rag_reasons": [f.reason for f in findings],
+        "alert_status": None if alert == "unknown" else alert,
+        "alerts": facts.alert_reasons if alert == "alert" else [],
+    }

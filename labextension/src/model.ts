@@ -465,11 +465,23 @@ export class ModelsModel extends Observable {
     return this._pending !== null;
   }
 
-  /** Models matching the filter and, when set, the risk tier. */
-  visible(filter: string, riskTier = ''): IModelSummary[] {
+  /**
+   * Models matching the filter and, when set, the risk tier and the status:
+   * `red`, `amber` or `green` (RAG), or `alert` (an alert rule fired).
+   */
+  visible(filter: string, riskTier = '', status = ''): IModelSummary[] {
     return this._models.filter(
-      m => matches(m, filter) && (!riskTier || m.risk_tier === riskTier)
+      m =>
+        matches(m, filter) &&
+        (!riskTier || m.risk_tier === riskTier) &&
+        (!status ||
+          (status === 'alert' ? m.alert_status === 'alert' : m.rag === status))
     );
+  }
+
+  /** How many models have an alert from their last evaluation. */
+  get alertCount(): number {
+    return this._models.filter(m => m.alert_status === 'alert').length;
   }
 
   /**

@@ -17,6 +17,8 @@ export function ModelsView(props: { models: ModelsModel }): JSX.Element {
   // which moved the caret to the end on every keystroke.
   const [filter, setFilter] = React.useState('');
   const [risk, setRisk] = React.useState('');
+  const [status, setStatus] = React.useState('');
+  const alerts = models.alertCount;
   return (
     <div className="jp-mlops-ModelsView">
       <div className="jp-mlops-Toolbar">
@@ -34,10 +36,22 @@ export function ModelsView(props: { models: ModelsModel }): JSX.Element {
           value={risk}
           onChange={event => setRisk(event.target.value)}
         >
-          <option value="">Any risk</option>
+          <option value="">Risk</option>
           <option value="low">low</option>
           <option value="medium">medium</option>
           <option value="high">high</option>
+        </select>
+        <select
+          className="jp-mlops-Input jp-mlops-StatusFilter"
+          aria-label="Status"
+          value={status}
+          onChange={event => setStatus(event.target.value)}
+        >
+          <option value="">Status</option>
+          <option value="red">red</option>
+          <option value="amber">amber</option>
+          <option value="green">green</option>
+          <option value="alert">with alerts</option>
         </select>
         <button
           className="jp-mlops-Refresh jp-Button jp-mod-styled jp-mod-reject"
@@ -48,7 +62,17 @@ export function ModelsView(props: { models: ModelsModel }): JSX.Element {
           Refresh
         </button>
       </div>
-      <ModelsBody models={models} filter={filter} risk={risk} />
+      {alerts > 0 && (
+        <button
+          type="button"
+          className="jp-mlops-AlertSummary"
+          role="status"
+          onClick={() => setStatus('alert')}
+        >
+          ⚠ {alerts} {alerts === 1 ? 'model has' : 'models have'} an alert
+        </button>
+      )}
+      <ModelsBody models={models} filter={filter} risk={risk} status={status} />
     </div>
   );
 }
@@ -57,8 +81,9 @@ function ModelsBody(props: {
   models: ModelsModel;
   filter: string;
   risk: string;
+  status: string;
 }): JSX.Element {
-  const { models, filter, risk } = props;
+  const { models, filter, risk, status } = props;
   if (models.error && !models.loaded) {
     return (
       <div className="jp-mlops-Error" role="alert">
@@ -78,7 +103,7 @@ function ModelsBody(props: {
       </div>
     );
   }
-  const shown = models.visible(filter, risk);
+  const shown = models.visible(filter, risk, status);
   if (shown.length === 0) {
     return (
       <div className="jp-mlops-Empty">No models match “{filter.trim()}”</div>
@@ -120,7 +145,20 @@ function ModelRow(props: {
         aria-expanded={open}
         onClick={() => void toggle()}
       >
+        {model.rag && (
+          <span
+            className={`jp-mlops-RagBadge jp-mlops-Rag-${model.rag}`}
+            title={model.rag_reasons.join('\n') || model.rag}
+          >
+            {model.rag}
+          </span>
+        )}
         <span className="jp-mlops-ModelName">{model.name}</span>
+        {model.alert_status === 'alert' && (
+          <span className="jp-mlops-AlertBadge" title={model.alerts.join('\n')}>
+            alert
+          </span>
+        )}
         <span className="jp-mlops-ModelVersion">
           {model.latest_version === null
             ? 'no versions'
@@ -147,13 +185,21 @@ function ModelRow(props: {
                 </span>
               ))}
         </dd>
-        {model.tags['mlops.rag'] && (
-          <>
-            <dt>RAG</dt>
-            <dd className="jp-mlops-Rag">{model.tags['mlops.rag']}</dd>
-          </>
-        )}
       </dl>
+      {model.alerts.length > 0 && (
+        <ul className="jp-mlops-Alerts" aria-label="Alerts">
+          {model.alerts.map(text => (
+            <li key={text}>⚠ {text}</li>
+          ))}
+        </ul>
+      )}
+      {model.rag && model.rag !== 'green' && model.rag_reasons.length > 0 && (
+        <ul className="jp-mlops-RagReasons" aria-label="Why">
+          {model.rag_reasons.map(text => (
+            <li key={text}>{text}</li>
+          ))}
+        </ul>
+      )}
       {open && (
         <div className="jp-mlops-Versions">
           {detail === undefined ? (

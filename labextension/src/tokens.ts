@@ -30,6 +30,8 @@ export interface IModelSummary {
   updated_at: number | null;
   rag: string | null;
   rag_reasons: string[];
+  alert_status: string | null;
+  alerts: string[];
 }
 
 /** Mirrors `ListModelsResponse`, the body of `GET mlops/models`. */

@@ -68,6 +68,10 @@ function model(name: string, extra: Partial<IModelSummary> = {}): IModelSummary 
     aliases: {},
     tags: {},
     updated_at: 1,
+    rag: null,
+    rag_reasons: [],
+    alert_status: null,
+    alerts: [],
     ...extra
   };
 }
@@ -263,6 +267,22 @@ describe('ModelsModel', () => {
     expect(models.visible('ANA').map(m => m.name)).toEqual(['churn']);
     expect(models.visible('', 'low').map(m => m.name)).toEqual(['fraud']);
     expect(models.visible('zz')).toEqual([]);
+  });
+
+  it('filters by RAG status and alerts, and counts alerts', async () => {
+    request.mockResolvedValue({
+      models: [
+        model('churn', { rag: 'red', alert_status: 'alert', alerts: ['x'] }),
+        model('fraud', { rag: 'amber', alert_status: 'ok' }),
+        model('spam', { rag: 'green' })
+      ]
+    });
+    const models = new ModelsModel();
+    await models.refresh();
+    expect(models.visible('', '', 'amber').map(m => m.name)).toEqual(['fraud']);
+    expect(models.visible('', '', 'alert').map(m => m.name)).toEqual(['churn']);
+    expect(models.visible('', '', '').length).toBe(3);
+    expect(models.alertCount).toBe(1);
   });
 
   it('describes a model once and encodes its name', async () => {
