@@ -161,7 +161,17 @@ def main() -> None:
             html = build_report(uri)
             assert html.count("over time") == 1, "one trend chart expected"
             pages = [timed(lambda: build_report(uri))[0] for _ in range(args.repeat)]
-            print_table("report", [("build_report()", pages), ("bare MLflow searches", base)])
+            from jupyter_mlops.governance.report import metric_history
+
+            history = [timed(lambda: metric_history(uri))[0] for _ in range(args.repeat)]
+            print_table(
+                "report",
+                [
+                    ("build_report()", pages),
+                    ("  its part: metric_history() alone", history),
+                    ("bare MLflow searches", base),
+                ],
+            )
             print(f"  page size {len(html) / 1e6:.1f} MB")
             report(
                 "governance",
