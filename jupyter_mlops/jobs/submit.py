@@ -31,6 +31,7 @@ __all__ = [
 ]
 
 CANCEL_WAIT_S = 8.0
+FAST_POLLING_S = 20.0
 SEARCH_MAX_RESULTS = 50_000  # the most MLflow returns from one search: every child of a sweep
 
 
@@ -179,18 +180,22 @@ def wait_for_jobs(
     run_ids: Sequence[str],
     *,
     tracking_uri: str | None = None,
-    poll_s: float = 0.25,
+    poll_s: float = 0.1,
+    max_poll_s: float = 1.0,
     timeout: float | None = None,
     on_progress: Callable[[list[spec.JobInfo]], None] | None = None,
 ) -> list[spec.JobInfo]:
     """Block until every job is terminal, calling ``on_progress`` with fresh states.
 
-    Each poll re-reads only the jobs still going, in one search per experiment (not one
+    Polls come every ``poll_s`` seconds for the first ``FAST_POLLING_S``, then every
+    ``max_poll_s``. Each poll
+    re-reads only the jobs still going, in one search per experiment (not one
     request per job), so waiting on a large sweep does not load the tracking server.
     """
     uri = get_settings(tracking_uri).tracking_uri
     deadline = None if timeout is None else time.time() + timeout
     known: dict[str, spec.JobInfo] = {}
+    started = time.time()
     while True:
         known.update(refresh_jobs([known.get(r) or r for r in run_ids], uri))
         jobs = [known[r] for r in run_ids]
@@ -200,7 +205,9 @@ def wait_for_jobs(
             return jobs
         if deadline is not None and time.time() > deadline:
             raise TimeoutError(f"Jobs still running after {timeout} s: {', '.join(run_ids)}")
-        time.sleep(poll_s)
+        # Short jobs are seen to end at once; after FAST_POLLING_S, about once a second.
+        waited = time.time() - started
+        time.sleep(poll_s if waited < FAST_POLLING_S else max(max_poll_s, poll_s))
 
 
 RUN_ID_CHUNK = 100  # run ids per search filter
