@@ -109,12 +109,36 @@ function ModelsBody(props: {
       <div className="jp-mlops-Empty">No models match “{filter.trim()}”</div>
     );
   }
+  return <ModelList shown={shown} models={models} />;
+}
+
+/** Rows rendered at first, and added per "Show more": a large registry paints fast. */
+export const MODELS_PAGE = 100;
+
+function ModelList(props: {
+  shown: IModelSummary[];
+  models: ModelsModel;
+}): JSX.Element {
+  const { shown, models } = props;
+  const [limit, setLimit] = React.useState(MODELS_PAGE);
+  const left = shown.length - limit;
   return (
-    <ul className="jp-mlops-ModelList">
-      {shown.map(model => (
-        <ModelRow key={model.name} model={model} models={models} />
-      ))}
-    </ul>
+    <>
+      <ul className="jp-mlops-ModelList">
+        {shown.slice(0, limit).map(model => (
+          <ModelRow key={model.name} model={model} models={models} />
+        ))}
+      </ul>
+      {left > 0 && (
+        <button
+          type="button"
+          className="jp-mlops-ShowMore jp-Button jp-mod-styled jp-mod-reject"
+          onClick={() => setLimit(limit + MODELS_PAGE)}
+        >
+          Show {Math.min(left, MODELS_PAGE)} more ({left} not shown)
+        </button>
+      )}
+    </>
   );
 }
 

@@ -154,6 +154,17 @@ def first_paint(lab, repeat: int) -> list[float]:
                 )
                 timing = page.evaluate("() => window.__mlopsTiming")
                 samples.append((timing["paint"] - timing["click"]) / 1000)
+                # The first page of rows is drawn; "Show more" adds the next page.
+                rows = page.locator("#jupyter-mlops-sidebar .jp-mlops-Model")
+                more = page.locator("#jupyter-mlops-sidebar .jp-mlops-ShowMore")
+                if more.count():
+                    first = rows.count()
+                    more.click()
+                    page.wait_for_function(
+                        f"() => document.querySelectorAll("
+                        f"'#jupyter-mlops-sidebar .jp-mlops-Model').length > {first}"
+                    )
+                    print(f"  rows drawn: {first}, after Show more: {rows.count()}")
                 page.close()
         finally:
             browser.close()
