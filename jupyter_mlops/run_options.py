@@ -63,19 +63,22 @@ def add_launch_options(run: argparse.ArgumentParser) -> None:
 def launch_kwargs(args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, Any]]:
     """(keyword arguments of every launch, those only a sweep takes), from parsed options.
 
-    Sweep-only options without ``--sweep`` are refused rather than ignored.
+    Sweep-only options without ``--sweep`` are refused rather than ignored. An option
+    missing from ``args`` (a namespace built by code, as ``jupyter mlops demo`` does) takes its
+    default.
     """
     common: dict[str, Any] = dict(
-        experiment=args.experiment,
-        timeout=args.timeout,
-        kernel_name=args.kernel,
-        executor=args.executor,
+        experiment=getattr(args, "experiment", None),
+        timeout=getattr(args, "timeout", None),
+        kernel_name=getattr(args, "kernel", None),
+        executor=getattr(args, "executor", None),
         from_text=True,
-        include=args.include or None,
-        resources=args.resources,
+        include=getattr(args, "include", None) or None,
+        resources=getattr(args, "resources", None),
     )
-    scale = {name: getattr(args, name) for name in SWEEP_ONLY}
-    if not args.sweep and any(scale.values()):
+    scale = {name: getattr(args, name, None) for name in SWEEP_ONLY}
+    scale["fail_fast"] = bool(scale["fail_fast"])
+    if not getattr(args, "sweep", None) and any(scale.values()):
         raise InvalidParameterError(
             "--sample, --seed, --max-concurrency and --fail-fast need --sweep."
         )
