@@ -101,13 +101,15 @@ def _job_row(job: Any) -> list[Any]:
 
 
 def cmd_run(args: argparse.Namespace, out: Output) -> int:
-    from .jobs.submit import failure_message, register_best, submit_job, submit_sweep, wait_for_jobs
+    from .jobs.launch import launch_job
+    from .jobs.submit import failure_message, register_best, submit_sweep, wait_for_jobs
     from .params import parse_sweep
     from .run_options import launch_kwargs
 
     params = dict(args.parameter)
     common, scale = launch_kwargs(args)
     common["tracking_uri"] = args.tracking_uri
+    launched = None
     if args.sweep:
         parent, run_ids = submit_sweep(
             args.notebook, parse_sweep(args.sweep), params, **common, **scale
@@ -116,14 +118,19 @@ def cmd_run(args: argparse.Namespace, out: Output) -> int:
     else:
         if args.select:
             raise MlopsError("--select needs --sweep.")
-        parent, run_ids = None, [submit_job(args.notebook, params, **common)]
+        # The job's own process creates the run: this one never loads MLflow for a run.
+        launched = launch_job(args.notebook, params, **common)
+        parent, run_ids = None, [launched.run_id]
         out.note(f"submitted job {run_ids[0]}")
     if not args.wait:
         out.emit({"run_id": parent or run_ids[0], "runs": run_ids}, parent or run_ids[0])
         return 0
     progress = _Progress(enabled=not args.json)
     try:
-        jobs = wait_for_jobs(run_ids, tracking_uri=args.tracking_uri, on_progress=progress)
+        if launched is not None:
+            jobs = [launched.wait(on_progress=progress)]
+        else:
+            jobs = wait_for_jobs(run_ids, tracking_uri=args.tracking_uri, on_progress=progress)
     finally:
         progress.close()
     result: dict[str, Any] = {"run_id": parent or run_ids[0], "jobs": [j.to_dict() for j in jobs]}

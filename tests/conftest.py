@@ -185,6 +185,14 @@ def mlops_notebook(mlops_env: Path) -> NotebookFactory:
     return make
 
 
+def wait_until(check: Callable[[], Any], timeout: float = 120.0, what: str = "") -> None:
+    """Poll ``check`` until it is true; fail the test after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.2)
+
+
 def run_cli(
     *args: str,
     timeout: float = 300,

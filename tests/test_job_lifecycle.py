@@ -4,7 +4,8 @@ KILLED when cancelled in either state. Real detached processes and kernels."""
 from __future__ import annotations
 
 import subprocess
-import time
+
+from conftest import wait_until
 
 from jupyter_mlops import cancel_job, submit_job
 from jupyter_mlops.config import resolve_tracking_uri
@@ -12,13 +13,6 @@ from jupyter_mlops.jobs import spec
 from jupyter_mlops.tracking import get_client, log_batch
 
 SLOW = "import time\ntime.sleep(120)"
-
-
-def _wait_until(check, timeout: float = 120.0, what: str = "") -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.2)
 
 
 def test_waiting_job_is_scheduled_and_running_job_beats(mlops_notebook, monkeypatch):
@@ -29,12 +23,12 @@ def test_waiting_job_is_scheduled_and_running_job_beats(mlops_notebook, monkeypa
     first = submit_job(nb)
     second = submit_job(nb)
 
-    _wait_until(lambda: client.get_run(first).info.status == "RUNNING", what="the first job")
-    _wait_until(lambda: spec.HEARTBEAT in client.get_run(first).data.tags, what="a heartbeat")
+    wait_until(lambda: client.get_run(first).info.status == "RUNNING", what="the first job")
+    wait_until(lambda: spec.HEARTBEAT in client.get_run(first).data.tags, what="a heartbeat")
     beat = int(client.get_run(first).data.tags[spec.HEARTBEAT])
     # The only slot is taken: the second job waits, and says so on its run.
     assert client.get_run(second).info.status == "SCHEDULED"
-    _wait_until(
+    wait_until(
         lambda: int(client.get_run(first).data.tags[spec.HEARTBEAT]) > beat,
         timeout=60,
         what="the heartbeat to be refreshed",
@@ -58,7 +52,7 @@ def test_cancel_signals_only_the_jobs_own_process(mlops_notebook):
     uri = resolve_tracking_uri()
     client = get_client(uri)
     run_id = submit_job(mlops_notebook(SLOW, name="slow.ipynb"))
-    _wait_until(lambda: client.get_run(run_id).info.status == "RUNNING", what="the job to run")
+    wait_until(lambda: client.get_run(run_id).info.status == "RUNNING", what="the job to run")
     own = {k: client.get_run(run_id).data.tags[k] for k in (spec.PID, spec.PID_START)}
     bystander = subprocess.Popen(["sleep", "300"], start_new_session=True)
     try:

@@ -6,23 +6,16 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import psutil
+from conftest import wait_until
 
 from jupyter_mlops import submit_job, wait_for_job
 from jupyter_mlops.config import get_settings, resolve_tracking_uri
 from jupyter_mlops.jobs import spec
 from jupyter_mlops.jobs.local import LocalExecutor
 from jupyter_mlops.tracking import download_artifact, get_client
-
-
-def _wait_until(check, timeout: float = 120.0, what: str = "") -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.2)
 
 
 def _kernels_of(proc: psutil.Process) -> list[psutil.Process]:
@@ -75,13 +68,13 @@ def test_process_without_a_run_exits_and_kills_its_kernel(tmp_path):
     settings = get_settings()
     started = LocalExecutor().prestart(settings, "python3", tmp_path)
     proc = psutil.Process(started.proc.pid)
-    _wait_until(lambda: _kernels_of(proc), timeout=60, what="the kernel started ahead")
+    wait_until(lambda: _kernels_of(proc), timeout=60, what="the kernel started ahead")
     kernels = _kernels_of(proc)
 
     started.discard()
 
     assert started.proc.wait(timeout=60) == 0
-    _wait_until(
+    wait_until(
         lambda: not any(k.is_running() and k.status() != psutil.STATUS_ZOMBIE for k in kernels),
         timeout=30,
         what="the kernel to be killed",
@@ -110,7 +103,7 @@ def test_cancel_reaches_a_job_started_ahead(mlops_notebook):
     """Its process is named by the ticket on the run, not by a run id on its command line."""
     client = get_client(resolve_tracking_uri())
     run_id = submit_job(mlops_notebook("import time\ntime.sleep(120)", name="slow.ipynb"))
-    _wait_until(lambda: client.get_run(run_id).info.status == "RUNNING", what="the job to run")
+    wait_until(lambda: client.get_run(run_id).info.status == "RUNNING", what="the job to run")
     run = client.get_run(run_id)
     assert run_id not in psutil.Process(int(run.data.tags[spec.PID])).cmdline()
     assert LocalExecutor().is_running(run)

@@ -57,8 +57,10 @@ class JobRunner:
         max_attempts: int | None = None,
         warm: WarmKernel | None = None,
         kernel_source: Callable[[str], WarmKernel | None] | None = None,
+        reporter: Callable[[dict[str, Any]], None] | None = None,
     ) -> None:
         self.run_id = run_id
+        self.reporter = reporter  # told of RUNNING and of progress, as they are written
         self.warm = warm  # a kernel started for this job before it was submitted, if any
         self.kernel_source = kernel_source  # gives a ready kernel by name (a worker's pool)
         self.kernel_ready: str | None = None  # where the job's kernel came from, if not cold
@@ -138,6 +140,8 @@ class JobRunner:
                 spec.ATTEMPT: self.attempt,
             },
         )
+        if self.reporter is not None:
+            self.reporter({"status": "RUNNING"})
         if self.tags.get(spec.PARENT):
             mark_parent_running(self.uri, self.tags[spec.PARENT])
         threading.Thread(target=self._watch, name="mlops-heartbeat", daemon=True).start()
@@ -308,6 +312,8 @@ class JobRunner:
             done, total = self._progress
             set_tags(self.uri, self.run_id, {spec.CELLS_DONE: done, spec.CELLS_TOTAL: total})
             self._flushed = self._progress
+            if self.reporter is not None:
+                self.reporter({"cells_done": done, "cells_total": total})
 
     def _watch(self) -> None:
         last_beat = last_check = time.time()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 # Run tags. A job is a run tagged JOB="true"; everything the runner needs is on the run.
@@ -94,6 +94,12 @@ class JobInfo:
         data = asdict(self)
         data["duration_s"] = self.duration_s
         return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> JobInfo:
+        """The inverse of :meth:`to_dict`."""
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in names})
 
     @classmethod
     def from_run(cls, run: Any) -> JobInfo:

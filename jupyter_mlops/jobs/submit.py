@@ -10,7 +10,7 @@ from typing import Any
 from ..config import get_settings
 from ..errors import InvalidParameterError, JobFailedError, NotFoundError
 from ..params import validate
-from ..tracking import RUN_TERMINAL, get_client, log_batch
+from ..tracking import RUN_TERMINAL, get_client, log_batch, probe
 from . import spec
 from .executors import get_executor
 from .local import reap_orphans
@@ -68,10 +68,10 @@ def submit_job(
     resources
         Dask worker resources the job needs, ``"GPU=1,MEMORY=8e9"`` or a mapping.
     """
-    settings = get_settings(tracking_uri, executor)
-    check_timeout(timeout)
-    prepared = PreparedNotebook(notebook, settings, experiment, cwd, include, resources)
-    values = validate(prepared.contract, parameters or {}, from_text=from_text)
+    prepared, values = prepare_submission(
+        notebook, parameters, experiment, timeout, executor, tracking_uri, from_text, cwd, include,
+        resources,
+    )  # fmt: skip
     # Checked and valid: the job's process may start now, while the run is being created.
     prestarted = prepared.prestart(kernel_name)
     try:
@@ -84,6 +84,28 @@ def submit_job(
         raise
     prepared.start(run_id, prestarted=prestarted)
     return run_id
+
+
+def prepare_submission(
+    notebook: str | Path,
+    parameters: dict[str, Any] | None,
+    experiment: str | None,
+    timeout: float | None,
+    executor: str | None,
+    tracking_uri: str | None,
+    from_text: bool,
+    cwd: str | Path | None,
+    include: Sequence[str | Path] | None,
+    resources: str | Mapping[str, Any] | None,
+) -> tuple[PreparedNotebook, dict[str, Any]]:
+    """Everything checked before a job is submitted: the notebook, with its settings, and the
+    parameter values."""
+    settings = get_settings(tracking_uri, executor)
+    check_timeout(timeout)
+    prepared = PreparedNotebook(notebook, settings, experiment, cwd, include, resources)
+    values = validate(prepared.contract, parameters or {}, from_text=from_text)
+    probe(settings.tracking_uri)  # a server that is down is said at once, not after retries
+    return prepared, values
 
 
 def describe_job(run_id: str, tracking_uri: str | None = None) -> spec.JobInfo:

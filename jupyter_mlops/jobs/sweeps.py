@@ -12,7 +12,7 @@ from typing import Any
 from ..config import get_settings
 from ..errors import InvalidParameterError, NotFoundError
 from ..params import expand_grid
-from ..tracking import get_client, log_batch
+from ..tracking import get_client, log_batch, probe
 from . import spec
 from .prepare import PreparedNotebook, check_timeout
 from .sampling import ranges_in, sample_points
@@ -75,6 +75,7 @@ def submit_sweep(
                 f"--sweep {next(iter(ranged))} is a range: add --sample N to draw N points from it."
             )
         points = expand_grid(prepared.contract, base, sweep, from_text=from_text)
+    probe(settings.tracking_uri)  # a server that is down is said at once, not after retries
     client = get_client(settings.tracking_uri)
     kind = f"random sweep ({len(points)} samples)" if sample else f"sweep ({len(points)} runs)"
     parent = client.create_run(

@@ -85,8 +85,8 @@ def phases(run_id: str, launched: float, exited: float) -> dict[str, float]:
     finished = float(timings["finished"])
     ended = run.info.end_time / 1000
     return {
-        "1 CLI start -> submit (imports, settings, experiment)": submitted - launched,
-        "2 submit -> runner RUNNING (create run, runner start+imports)": started - submitted,
+        "1 CLI start -> run created (job process start, MLflow import)": submitted - launched,
+        "2 run created -> runner RUNNING (run handed to the runner)": started - submitted,
         "3 runner: papermill (import, kernel, cells)": finished - started,
         "4 runner: output artifact, receipt, status": ended - finished,
         "5 run ended -> CLI exited (poll + exit)": exited - ended,
