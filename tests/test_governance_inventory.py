@@ -13,8 +13,8 @@ from governance_support import LATER, card_tags, make_model, monitor_tags
 
 import jupyter_mlops
 from jupyter_mlops.config import get_settings
-from jupyter_mlops.governance.facts import ModelFacts, VersionFacts
-from jupyter_mlops.governance.inventory import COLUMNS, now_ms
+from jupyter_mlops.governance.facts import ModelFacts, VersionFacts, fetch_facts
+from jupyter_mlops.governance.inventory import COLUMNS, inventory_row, now_ms
 from jupyter_mlops.governance.policy import Policy
 from jupyter_mlops.governance.rag import RULES, assess
 from jupyter_mlops.tracking import get_client
@@ -146,6 +146,35 @@ def test_inventory_over_a_real_registry(mlops_backend):
         "production model never evaluated",
         "production model with missing documentation",
     ]
+
+
+def test_versions_read_for_the_rules_give_the_same_inventory_as_every_version(mlops_backend):
+    """The inventory reads each model's latest version and those staged production or
+    retired, not every version; its rows are those that every version gives."""
+    make_model(
+        mlops_backend,
+        "layered",
+        5,
+        {"challenger": 2, "previous": 3},
+        version_tags={1: {"mlops.card.stage": "production"}, 2: {"mlops.card.stage": "retired"}},
+        **{**GOOD, "stage": "development", "validation_status": "in_progress"},
+    )
+    make_model(mlops_backend, "single", 1, None, owner="bo", risk_tier="low")
+    found = {m.name: m for m in fetch_facts(mlops_backend)}
+    layered = found["layered"]
+    assert sorted(layered.versions, key=int) == ["1", "2", "5"]  # production, retired, latest
+    assert layered.latest_version == "5" and found["single"].latest_version == "1"
+    assert reasons(layered)[1] == [
+        "production model without validation sign-off (validation in_progress)",
+        "production model never evaluated",
+        "alias 'challenger' points at retired version 2",
+    ]
+    at, rules = now_ms(NOW), Policy()
+    every = fetch_facts(mlops_backend, every_version=True)
+    assert len(every) == len(found)
+    assert sorted(next(m for m in every if m.name == "layered").versions) == list("12345")
+    for complete in every:  # the server is shared: every model on it is compared
+        assert inventory_row(found[complete.name], rules, at) == inventory_row(complete, rules, at)
 
 
 def pd_isna(value) -> bool:

@@ -1,8 +1,10 @@
 """What governance knows about each registered model, read with a few bulk MLflow searches.
 
-Two paged searches cover the whole registry: ``search_registered_models`` (card tags, aliases,
-the monitoring summary of the last evaluation) and ``search_model_versions`` (each version's
-card stage and monitoring tags). Nothing is fetched per model.
+``search_registered_models`` gives each model's card tags, aliases, the monitoring summary of
+its last evaluation and its latest version. The versions the RAG rules look at besides (card
+stage production or retired) come from two filtered ``search_model_versions``; zombie
+detection reads every version instead. The searches go to a tracking server at once, and
+nothing is fetched per model.
 """
 
 from __future__ import annotations
@@ -10,11 +12,13 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from ..card import TAG_PREFIX
 from ..config import get_settings
-from ..tracking import get_client, probe
+from ..tracking import gather, get_client, probe
+from ..tracking.client import is_remote
 
 MONITOR_PREFIX = "mlops.monitor."
 LAST_EVAL_AT = MONITOR_PREFIX + "last_eval_at"
@@ -74,6 +78,8 @@ class ModelFacts:
     tags: dict[str, str]
     aliases: dict[str, str]
     versions: dict[str, VersionFacts] = field(default_factory=dict)
+    """Every version, or (unless read with ``every_version``) the latest and those whose card
+    stage is production or retired: all that the inventory and its RAG rules use."""
     updated_at: int | None = None
 
     def card(self, key: str) -> str | None:
@@ -127,23 +133,53 @@ def pages(search: Callable[..., Any], **kwargs: Any) -> Iterator[Any]:
             return
 
 
-def fetch_facts(tracking_uri: str | None = None) -> list[ModelFacts]:
-    """Every registered model with its versions, in two paged searches; sorted by name."""
+RULE_STAGES = ("production", "retired")  # the version stages a RAG rule looks at
+
+
+def fetch_facts(
+    tracking_uri: str | None = None, *, every_version: bool = False
+) -> list[ModelFacts]:
+    """Every registered model with its versions (see :attr:`ModelFacts.versions`), by name.
+
+    Parameters
+    ----------
+    every_version
+        Read every version of every model, not only those the RAG rules use (zombies).
+    """
     uri = get_settings(tracking_uri).tracking_uri
     probe(uri)
     client = get_client(uri)
+
+    def versions(filter_string: str | None = None) -> list[Any]:
+        return list(
+            pages(client.search_model_versions, max_results=10000, filter_string=filter_string)
+        )
+
+    searches = [lambda: list(pages(client.search_registered_models, max_results=1000))]
+    if every_version:
+        searches.append(versions)
+    else:
+        stage = f"tags.`{TAG_PREFIX}stage`"
+        searches += [partial(versions, f"{stage} = '{value}'") for value in RULE_STAGES]
+    found, *version_lists = gather(searches, parallel=is_remote(uri))
     models: dict[str, ModelFacts] = {}
-    for m in pages(client.search_registered_models, max_results=1000):
+    for m in found:
         models[m.name] = ModelFacts(
             name=m.name,
             tags=dict(m.tags or {}),
             aliases={k: str(v) for k, v in (m.aliases or {}).items()},
             updated_at=m.last_updated_timestamp,
         )
-    for v in pages(client.search_model_versions, max_results=10000):
-        owner = models.get(v.name)
-        if owner is not None:
-            owner.versions[str(v.version)] = VersionFacts(
-                str(v.version), v.run_id or None, v.creation_timestamp, dict(v.tags or {})
-            )
+    if not every_version:
+        latest = [v for m in found for v in (m.latest_versions or [])]
+        if found and not latest:  # a registry that does not report latest versions
+            latest = versions()
+        version_lists.append(latest)
+    for listed in version_lists:
+        for v in listed:
+            owner = models.get(v.name)
+            if owner is not None:
+                owner.versions[str(v.version)] = VersionFacts(
+                    str(v.version), v.run_id or None, v.creation_timestamp, dict(v.tags or {})
+                )
     return [models[name] for name in sorted(models)]

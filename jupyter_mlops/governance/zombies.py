@@ -87,5 +87,9 @@ def zombies(
 
     rules = policy or load_policy()
     at_ms = now_ms(now)
-    rows = [z for m in fetch_facts(tracking_uri) for z in model_zombies(m, rules, at_ms)]
+    rows = [
+        z
+        for m in fetch_facts(tracking_uri, every_version=True)
+        for z in model_zombies(m, rules, at_ms)
+    ]
     return pd.DataFrame(rows, columns=COLUMNS)

@@ -13,7 +13,7 @@ from ..card import card_from_notebook, load_notebook_json
 from ..config import Settings
 from ..errors import InvalidParameterError
 from ..params import ParametersContract, read_contract
-from ..tracking import ensure_experiment, get_client, log_batch
+from ..tracking import ensure_experiment, gather, get_client, log_batch
 from ..tracking.client import is_remote
 from . import spec
 from .executors import get_executor
@@ -26,21 +26,6 @@ def check_timeout(timeout: float | None) -> float | None:
             f"timeout must be a positive number of seconds, got {timeout!r}."
         )
     return timeout
-
-
-def _run_all(steps: list[tuple[Any, ...]], *, parallel: bool) -> None:
-    """Call each ``(fn, *args)``; at once when ``parallel`` (requests to a tracking server,
-    each waiting on the network). The first error is raised once all have ended."""
-    if not parallel:
-        for fn, *args in steps:
-            fn(*args)
-        return
-    from concurrent.futures import ThreadPoolExecutor
-
-    with ThreadPoolExecutor(max_workers=len(steps), thread_name_prefix="mlops-submit") as pool:
-        futures = [pool.submit(fn, *args) for fn, *args in steps]
-    for future in futures:
-        future.result()
 
 
 class PreparedNotebook:
@@ -151,14 +136,14 @@ class PreparedNotebook:
         run_id = str(run.info.run_id)
         uri = self.settings.tracking_uri
         effective = {**self.contract.defaults(), **parameters}
-        steps: list[tuple[Any, ...]] = [
-            (client.update_run, run_id, "SCHEDULED"),
-            (partial(log_batch, uri, run_id, params=effective, tags=tags),),
-            (client.log_artifact, run_id, str(self.path), spec.INPUT_DIR),
-            (upload_includes, client, run_id, self.includes),
-            (self._log_provenance, client, run_id, parameters),
+        steps = [
+            partial(client.update_run, run_id, "SCHEDULED"),
+            partial(log_batch, uri, run_id, params=effective, tags=tags),
+            partial(client.log_artifact, run_id, str(self.path), spec.INPUT_DIR),
+            partial(upload_includes, client, run_id, self.includes),
+            partial(self._log_provenance, client, run_id, parameters),
         ]
-        _run_all(steps, parallel=is_remote(uri))
+        gather(steps, parallel=is_remote(uri))
         self.created_tags[run_id] = tags
         return run_id
 

@@ -8,7 +8,7 @@ import os
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -58,6 +58,18 @@ def _folder_lock(folder: Path) -> Iterator[None]:
 
 def is_remote(tracking_uri: str) -> bool:
     return tracking_uri.startswith(("http://", "https://"))
+
+
+def gather(calls: Sequence[Callable[[], Any]], *, parallel: bool) -> list[Any]:
+    """The result of each call, in order; made at once when ``parallel`` (requests to a
+    tracking server, each waiting on it). The first error is raised once all have ended."""
+    if not parallel or len(calls) < 2:
+        return [call() for call in calls]
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=len(calls), thread_name_prefix="mlops-gather") as pool:
+        futures = [pool.submit(call) for call in calls]
+    return [future.result() for future in futures]
 
 
 def probe(tracking_uri: str, timeout: float = 3.0) -> None:

@@ -70,7 +70,8 @@ def populate(db: Path, models: int, versions: int) -> float:
     return time.perf_counter() - start
 
 
-def start_mlflow(folder: Path) -> tuple[subprocess.Popen[bytes], str]:
+def start_mlflow(folder: Path, workers: int | None = 1) -> tuple[subprocess.Popen[bytes], str]:
+    """``mlflow server`` on ``folder``; ``workers=None`` keeps MLflow's default (4)."""
     port = free_port()
     env = dict(os.environ, MLFLOW_SERVER_ENABLE_JOB_EXECUTION="false")
     log = open(folder / "mlflow-server.log", "ab")  # noqa: SIM115 - lives as long as the server
@@ -80,7 +81,8 @@ def start_mlflow(folder: Path) -> tuple[subprocess.Popen[bytes], str]:
             "-m",
             "mlflow",
             "server",
-            *("--host", "127.0.0.1", "--port", str(port), "--workers", "1"),
+            *("--host", "127.0.0.1", "--port", str(port)),
+            *(() if workers is None else ("--workers", str(workers))),
             *("--backend-store-uri", f"sqlite:///{folder / 'mlflow.db'}"),
             *("--artifacts-destination", str(folder / "artifacts")),
         ],
