@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import shlex
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -195,10 +196,12 @@ class MlopsMagics(Magics):
 
     def handle_run(self, args: argparse.Namespace) -> None:
         from .commands import _job_row, _table
+        from .jobs.launch import LaunchedJob, launch_job
         from .jobs.submit import failure_message, submit_job, submit_sweep, wait_for_jobs
         from .params import parse_sweep
         from .run_options import launch_kwargs
 
+        launched: LaunchedJob | None = None
         notebook = self._notebook(args.notebook)
         common, scale = launch_kwargs(args)
         params = dict(args.parameter)
@@ -208,13 +211,17 @@ class MlopsMagics(Magics):
             print(
                 f"Submitted sweep {parent} with {len(run_ids)} runs of the saved {notebook.name}."
             )
-        else:
+        elif "mlflow" in sys.modules:
             run_ids = [submit_job(notebook, params, **common)]
+        else:  # the job's own process creates the run: this kernel does not load MLflow
+            launched = launch_job(notebook, params, **common)
+            run_ids = [launched.run_id]
+        if not args.sweep:
             print(f"Submitted job {run_ids[0]} of the saved {notebook.name}.")
         if not args.wait:
             print("Follow it with %mlops jobs, or jupyter_mlops.jobs().")
             return
-        jobs = wait_for_jobs(run_ids)
+        jobs = [launched.wait()] if launched is not None else wait_for_jobs(run_ids)
         header = ["RUN", "STATUS", "KIND", "CELLS", "TIME", "REASON", "NOTEBOOK"]
         print(_table([_job_row(j) for j in jobs], header))
         for job in jobs:

@@ -15,6 +15,7 @@ from IPython.core.interactiveshell import InteractiveShell
 from sklearn.linear_model import LogisticRegression
 
 from jupyter_mlops.jobs import spec
+from jupyter_mlops.jobs.submit import describe_job
 from jupyter_mlops.magics import MlopsMagics
 from jupyter_mlops.tracking import get_client
 
@@ -194,6 +195,25 @@ def test_run_wait_jobs_and_receipt_with_a_real_kernel(mlops_shell, mlops_session
     assert receipt["run_id"] == run_id and receipt["parameters"] == {"C": 3.0}
     mlops(mlops_shell, f"cancel {run_id}")
     assert f"{run_id} FINISHED" in capsys.readouterr().out
+
+
+def test_run_wait_in_a_kernel_without_mlflow_leaves_it_so(mlops_session_notebook):
+    """In a fresh kernel the job's process creates the run; the kernel never loads MLflow."""
+    code = (
+        "import sys\n"
+        "from IPython.testing.globalipapp import start_ipython\n"
+        "ip = start_ipython()\n"
+        "ip.run_line_magic('load_ext', 'jupyter_mlops')\n"
+        "ip.run_line_magic('mlops', 'run -p C 4 --wait')\n"
+        "print('mlflow loaded:', 'mlflow' in sys.modules)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=300
+    ).stdout
+    assert "FINISHED" in out and out.strip().splitlines()[-1] == "mlflow loaded: False"
+    run_id = out.split("Submitted job ", 1)[1].split()[0]
+    job = describe_job(run_id)
+    assert (job.status, job.parameters) == ("FINISHED", {"C": 4.0})
 
 
 def test_run_takes_the_clis_launch_options(mlops_shell, mlops_notebook, monkeypatch, capsys):
