@@ -164,7 +164,7 @@ class JobRunner:
         # A ready kernel is made the job's while the notebook downloads: both wait on others.
         warm = self._ready_kernel(hint) if hint else None
         adopting = _Background(warm.adopt, env, cwd) if warm is not None else None
-        local_in = self._fetch_inputs(name)
+        local_in = self._fetch_inputs(name, cwd)
         self.output_path = self._workdir / "out" / name
         self.output_path.parent.mkdir()
         kernel_name = hint or _notebook_kernel(local_in)
@@ -275,10 +275,10 @@ class JobRunner:
         folder.mkdir(parents=True, exist_ok=True)
         return str(folder)
 
-    def _fetch_inputs(self, name: str) -> str:
-        """Download the notebook (and included files) for :meth:`_job_folder`; its local path."""
+    def _fetch_inputs(self, name: str, cwd: str) -> str:
+        """Download the notebook (and included files) for the job folder ``cwd``; its path."""
         where = (self.uri, self.run_id)
-        if self._job_folder() != str(self._workdir / spec.INPUT_DIR):
+        if cwd != str(self._workdir / spec.INPUT_DIR):
             path = f"{spec.INPUT_DIR}/{name}"
             return download_artifact(*where, path, str(self._workdir), self.artifact_uri)
         folder = download_artifact(*where, spec.INPUT_DIR, str(self._workdir), self.artifact_uri)
