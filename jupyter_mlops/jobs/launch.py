@@ -53,7 +53,7 @@ def launch_job(
     Takes the arguments of ``submit_job``. The run exists when this returns; a problem the
     job's process met creating it is raised here, as ``submit_job`` would raise it.
     """
-    from .submit import prepare_submission, submit_job
+    from .submit import prepare_submission, submit_prepared
 
     prepared, values = prepare_submission(
         notebook, parameters, experiment, timeout, executor, tracking_uri, from_text, cwd, include,
@@ -62,20 +62,7 @@ def launch_job(
     settings = prepared.settings
     launch = getattr(prepared.executor, "launch", None)
     if launch is None:
-        run_id = submit_job(
-            notebook,
-            parameters,
-            experiment=experiment,
-            timeout=timeout,
-            kernel_name=kernel_name,
-            executor=executor,
-            tracking_uri=tracking_uri,
-            from_text=from_text,
-            cwd=cwd,
-            tags=tags,
-            include=include,
-            resources=resources,
-        )
+        run_id = submit_prepared(prepared, values, timeout, kernel_name, tags)
         return LaunchedJob(run_id, settings.tracking_uri)
     request = {
         "tracking_uri": settings.tracking_uri,

@@ -72,6 +72,17 @@ def submit_job(
         notebook, parameters, experiment, timeout, executor, tracking_uri, from_text, cwd, include,
         resources,
     )  # fmt: skip
+    return submit_prepared(prepared, values, timeout, kernel_name, tags)
+
+
+def submit_prepared(
+    prepared: PreparedNotebook,
+    values: dict[str, Any],
+    timeout: float | None,
+    kernel_name: str | None,
+    tags: dict[str, Any] | None,
+) -> str:
+    """Create the run of a checked submission here and start its job; the run id."""
     # Checked and valid: the job's process may start now, while the run is being created.
     prestarted = prepared.prestart(kernel_name)
     try:
