@@ -98,20 +98,21 @@ def source_facts(
     }
 
 
-_packages_cache: tuple[tuple[tuple[str, float], ...], dict[str, str]] | None = None
+_packages_cache: tuple[tuple[tuple[str, ...], ...], dict[str, str]] | None = None
 
 
 def installed_packages() -> dict[str, str]:
     """``{name: version}`` of the distributions this interpreter sees, sorted by name.
 
     Reading every distribution's metadata takes most of a second, and a Dask worker or a
-    Jupyter server writes a receipt for each job: the list is kept until a folder on
-    ``sys.path`` changes (installing, upgrading or removing a package changes its folder).
+    Jupyter server writes a receipt for each job: the list is kept while the distribution
+    folders on ``sys.path`` stay the same (installing, upgrading or removing a package adds or
+    removes one; listing them takes about a millisecond).
     """
     global _packages_cache
     from importlib import metadata
 
-    key = tuple((folder, _mtime(folder)) for folder in sys.path)
+    key = tuple(_distribution_folders(folder) for folder in sys.path)
     if _packages_cache is not None and _packages_cache[0] == key:
         return dict(_packages_cache[1])
     packages = {}
@@ -124,11 +125,18 @@ def installed_packages() -> dict[str, str]:
     return dict(ordered)
 
 
-def _mtime(folder: str) -> float:
+def _distribution_folders(folder: str) -> tuple[str, ...]:
+    """The ``*.dist-info`` and ``*.egg-info`` names in one ``sys.path`` folder, with the folder.
+
+    Not the folder's modification time: a working folder on ``sys.path`` changes whenever a
+    file is made in it (a SQLite journal, a scratch file), which would empty the cache.
+    """
     try:
-        return os.stat(folder or ".").st_mtime
+        with os.scandir(folder or ".") as entries:
+            names = sorted(e.name for e in entries if e.name.endswith((".dist-info", ".egg-info")))
     except OSError:
-        return -1.0
+        names = []
+    return (folder, *names)
 
 
 def environment_facts(executor: str, kernel_name: str | None) -> dict[str, Any]:

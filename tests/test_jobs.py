@@ -237,3 +237,25 @@ def test_cancel_of_a_tracked_cell_run_says_how_to_stop_it(mlops_env):
     with pytest.raises(InvalidParameterError, match="Interrupt the kernel"):
         cancel_job(run.info.run_id)
     assert _run(run.info.run_id).info.status == "RUNNING"
+
+
+def test_installed_packages_follow_distributions_not_other_files(tmp_path, monkeypatch):
+    """The receipt's package list is kept while no distribution comes or goes on sys.path;
+    other files made there (a SQLite journal in the working folder) do not drop it."""
+    from jupyter_mlops.provenance import installed_packages
+
+    folder = tmp_path / "site"
+    folder.mkdir()
+    monkeypatch.syspath_prepend(str(folder))
+    assert "mlops-probe-dist" not in installed_packages()
+    info = folder / "mlops_probe_dist-1.2.3.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: mlops-probe-dist\nVersion: 1.2.3\n"
+    )
+    assert installed_packages()["mlops-probe-dist"] == "1.2.3"
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: mlops-probe-dist\nVersion: 9\n")
+    (folder / "mlflow.db-journal").write_text("")
+    assert installed_packages()["mlops-probe-dist"] == "1.2.3"  # kept: no distribution changed
+    info.rename(folder / "mlops_probe_dist-9.dist-info")
+    assert installed_packages()["mlops-probe-dist"] == "9"  # an upgrade is a new folder
