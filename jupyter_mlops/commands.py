@@ -245,13 +245,10 @@ def cmd_models(args: argparse.Namespace, out: Output) -> int:
 
 
 def cmd_receipt(args: argparse.Namespace, out: Output) -> int:
-    from .provenance import get_receipt
+    from .provenance import get_receipt, receipt_summary
 
     receipt = get_receipt(args.run_id, args.tracking_uri)
-    shown = {k: v for k, v in receipt.items() if k != "environment"}
-    env = receipt.get("environment", {})
-    shown["environment"] = {k: v for k, v in env.items() if k != "packages"}
-    shown["environment"]["packages"] = f"{len(env.get('packages', {}))} packages (see --json)"
+    shown = receipt_summary(receipt, " (see --json)")
     out.emit(receipt, json.dumps(shown, indent=2, default=str))
     return 0
 

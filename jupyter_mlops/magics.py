@@ -286,14 +286,9 @@ class MlopsMagics(Magics):
         print(models_text(list_models()))
 
     def handle_receipt(self, args: argparse.Namespace) -> None:
-        from .provenance import get_receipt
+        from .provenance import get_receipt, receipt_summary
 
-        receipt = get_receipt(args.run_id)
-        env = receipt.get("environment", {})
-        shown = {k: v for k, v in receipt.items() if k != "environment"}
-        shown["environment"] = {k: v for k, v in env.items() if k != "packages"}
-        shown["environment"]["packages"] = f"{len(env.get('packages', {}))} packages"
-        print(json.dumps(shown, indent=2, default=str))
+        print(json.dumps(receipt_summary(get_receipt(args.run_id)), indent=2, default=str))
 
     def handle_track(self, args: argparse.Namespace, cell: str) -> None:
         from .config import get_settings

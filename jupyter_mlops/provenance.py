@@ -203,3 +203,12 @@ def get_receipt(run_id: str, tracking_uri: str | None = None) -> dict[str, Any]:
             "made by jupyter-mlops."
         ) from exc
     return dict(json.loads(text))
+
+
+def receipt_summary(receipt: dict[str, Any], packages_hint: str = "") -> dict[str, Any]:
+    """``receipt`` for reading: the package list replaced by its count (and ``packages_hint``)."""
+    env = receipt.get("environment", {})
+    shown = {k: v for k, v in receipt.items() if k != "environment"}
+    shown["environment"] = {k: v for k, v in env.items() if k != "packages"}
+    shown["environment"]["packages"] = f"{len(env.get('packages', {}))} packages{packages_hint}"
+    return shown
