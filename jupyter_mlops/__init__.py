@@ -27,6 +27,7 @@ _LAZY = {
     "select_best": "jupyter_mlops.jobs.submit",
     "log": "jupyter_mlops.tracking.logging",
     "submit_job": "jupyter_mlops.jobs.submit",
+    "launch_job": "jupyter_mlops.jobs.launch",
     "submit_sweep": "jupyter_mlops.jobs.submit",
     "cancel_job": "jupyter_mlops.jobs.submit",
     "list_jobs": "jupyter_mlops.jobs.submit",
@@ -59,6 +60,7 @@ if TYPE_CHECKING:
     from .governance.loading import load_model
     from .governance.promotion import promote, set_stage
     from .governance.zombies import zombies
+    from .jobs.launch import launch_job
     from .jobs.submit import (
         cancel_job,
         list_jobs,

@@ -15,7 +15,7 @@ import psutil
 import pytest
 from conftest import free_port, run_cli, wait_until
 
-from jupyter_mlops import cancel_job
+from jupyter_mlops import cancel_job, launch_job
 from jupyter_mlops.config import resolve_tracking_uri
 from jupyter_mlops.errors import InvalidParameterError, MlopsError
 from jupyter_mlops.jobs import spec
@@ -24,7 +24,6 @@ from jupyter_mlops.jobs.launch import (
     ReplyLine,
     error_from_dict,
     error_to_dict,
-    launch_job,
 )
 from jupyter_mlops.jobs.submit import describe_job
 from jupyter_mlops.tracking import download_artifact, get_client
