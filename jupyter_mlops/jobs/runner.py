@@ -308,10 +308,13 @@ class JobRunner:
             self.timings.setdefault("first_cell", time.time())
 
     def _flush_progress(self) -> None:
-        if self._progress is not None and self._progress != self._flushed:
-            done, total = self._progress
+        # Read once: papermill's thread may move it on while the tags are being written, and
+        # a newer value marked flushed unwritten would show until the job ends.
+        progress = self._progress
+        if progress is not None and progress != self._flushed:
+            done, total = progress
             set_tags(self.uri, self.run_id, {spec.CELLS_DONE: done, spec.CELLS_TOTAL: total})
-            self._flushed = self._progress
+            self._flushed = progress
             if self.reporter is not None:
                 self.reporter({"cells_done": done, "cells_total": total})
 
