@@ -33,7 +33,7 @@ _LAZY = {
     "list_jobs": "jupyter_mlops.jobs.submit",
     "wait_for_job": "jupyter_mlops.jobs.submit",
     "get_receipt": "jupyter_mlops.provenance",
-    "sync": "jupyter_mlops.tracking.spool",
+    "sync": "jupyter_mlops.registry",
     "replay": "jupyter_mlops.reproduce.replay",
     "diff": "jupyter_mlops.reproduce.run_diff",
     "card_editor": "jupyter_mlops.widgets",
@@ -71,11 +71,10 @@ if TYPE_CHECKING:
     )
     from .params import read_parameters
     from .provenance import get_receipt
-    from .registry import describe_model, list_models, log_model, register, register_run
+    from .registry import describe_model, list_models, log_model, register, register_run, sync
     from .reproduce.replay import replay
     from .reproduce.run_diff import diff
     from .tracking.logging import log
-    from .tracking.spool import sync
     from .widgets import card_editor, compare, jobs, launcher, models
 
 

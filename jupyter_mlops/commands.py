@@ -46,10 +46,12 @@ def _table(rows: list[list[Any]], header: list[str]) -> str:
 
 def sync_spool_quietly(out: Output) -> None:
     """Push spooled registrations before any command, so nothing waits for a manual sync."""
-    from .tracking.spool import pending, sync
+    from .registry.spool import pending
 
     if not pending():
         return
+    from .registry import sync
+
     result = sync()
     for item in result.pushed:
         out.note(f"synced spooled registration: {item['name']} version {item['version']}")
@@ -254,7 +256,7 @@ def cmd_receipt(args: argparse.Namespace, out: Output) -> int:
 
 
 def cmd_sync(args: argparse.Namespace, out: Output) -> int:
-    from .tracking.spool import sync
+    from .registry import sync
 
     result = sync()
     lines = [f"pushed {p['name']} version {p['version']}" for p in result.pushed]

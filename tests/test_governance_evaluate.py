@@ -91,6 +91,16 @@ def test_evaluate_unshifted_is_quiet_and_shifted_drifts_and_alerts(mlops_backend
     assert run.data.metrics["accuracy"] == bad.metrics["accuracy"]
     assert any(k.startswith("drift.psi.") for k in run.data.metrics)
     assert client.get_experiment(run.info.experiment_id).name == EVAL_EXPERIMENT
+    # ...and to the version's LoggedModel and the dataset it was measured on
+    (evaluated,) = run.inputs.dataset_inputs
+    assert evaluated.dataset.name == "tumours-v1-evaluation"
+    assert [t.value for t in evaluated.tags] == ["evaluation"]
+    assert [m.model_id for m in run.inputs.model_inputs] == [reg.model_id]
+    linked = {
+        (m.key, m.run_id, m.dataset_name)
+        for m in client.get_logged_model(reg.model_id).metrics or []
+    }
+    assert ("accuracy", bad.run_id, "tumours-v1-evaluation") in linked
     version_tags = client.get_model_version("tumours", "1").tags
     assert version_tags["mlops.monitor.last_eval_run"] == bad.run_id
     assert json.loads(version_tags["mlops.monitor.alert_reasons"]) == bad.alerts

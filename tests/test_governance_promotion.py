@@ -15,8 +15,8 @@ import jupyter_mlops
 from jupyter_mlops.config import get_settings
 from jupyter_mlops.errors import MlopsError, NotFoundError, PromotionRefusedError, RegistrationError
 from jupyter_mlops.governance.audit import audit_trail, holders_at, parse_moment
+from jupyter_mlops.registry.spool import pending
 from jupyter_mlops.tracking import get_client
-from jupyter_mlops.tracking.spool import pending
 
 HIGH = dict(owner="ana", use_case="credit", risk_tier="high", materiality="high")
 HIGH_DOC = dict(HIGH, documentation_url="https://docs/credit")

@@ -15,8 +15,8 @@ from sklearn.linear_model import LogisticRegression
 import jupyter_mlops
 from jupyter_mlops.errors import InvalidCardError, InvalidParameterError, RegistrationError
 from jupyter_mlops.registry import SpooledRegistrationWarning
+from jupyter_mlops.registry.spool import claimed, pending, spool_dir
 from jupyter_mlops.tracking import get_client
-from jupyter_mlops.tracking.spool import claimed, pending, spool_dir
 
 CARD = {
     "name": "iris-clf",
@@ -59,7 +59,11 @@ def test_interactive_register_carries_card_snapshot_and_receipt(
     assert client.get_registered_model("iris-clf").tags["mlops.card.owner"] == "ana"
     assert str(client.get_model_version_by_alias("iris-clf", "challenger").version) == "1"
     artifacts = {a.path for a in client.list_artifacts(reg.run_id)}
-    assert {"input", "receipt.json", "models"} <= artifacts
+    assert {"input", "receipt.json"} <= artifacts
+    logged = client.get_logged_model(reg.model_id)  # the model is the run's LoggedModel
+    assert (logged.source_run_id, str(logged.status)) == (reg.run_id, "READY")
+    assert mv.source == f"models:/{reg.model_id}"
+    assert "'sklearn' flavour, skops" in str(reg)
     receipt = jupyter_mlops.get_receipt(reg.run_id)
     assert receipt["run_id"] == reg.run_id and receipt["card"]["owner"] == "ana"
     import mlflow.artifacts
@@ -108,7 +112,7 @@ def test_bad_registrations_are_refused_with_a_clear_error(mlops_model):
         jupyter_mlops.register(model)
     with pytest.raises(InvalidCardError, match="not a valid model name"):
         jupyter_mlops.register(model, "bad/name")
-    with pytest.raises(RegistrationError, match="not a scikit-learn estimator"):
+    with pytest.raises(RegistrationError, match="not a model of a library"):
         jupyter_mlops.register(object(), "thing")
     assert pending() == []  # nothing half-written stays in the spool
 

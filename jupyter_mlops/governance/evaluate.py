@@ -39,7 +39,19 @@ def _drift_status(
     return ("drift" if drifted else "ok"), reasons
 
 
-def _log_run(uri: str, result: Evaluation, experiment: str) -> str:
+def _dataset(name: str, data: Any) -> dict[str, Any] | None:
+    from ..tracking.datasets import EVALUATION, frame_dataset
+
+    try:
+        return frame_dataset(data, name, EVALUATION)
+    except Exception:  # the model scored it; MLflow cannot describe it as a table
+        return None
+
+
+def _log_run(uri: str, result: Evaluation, experiment: str, data: Any, model_id: str | None) -> str:
+    """The evaluation run; its metrics are the LoggedModel's too, measured on ``data``."""
+    from ..tracking.datasets import log_datasets
+
     settings = get_settings(uri)
     exp = ensure_experiment(uri, experiment, settings.artifact_root)
     client = get_client(uri)
@@ -59,7 +71,17 @@ def _log_run(uri: str, result: Evaluation, experiment: str) -> str:
     for row in result.drift:
         metrics[f"drift.psi.{row['feature']}"] = row["psi"]
         metrics[f"drift.ks.{row['feature']}"] = row["ks"]
-    log_batch(uri, run_id, metrics=metrics, params={"rows": result.rows})
+    dataset = _dataset(f"{result.name}-v{result.version}-evaluation", data)
+    if dataset is not None:
+        log_datasets(uri, run_id, [dataset], model_id)
+    log_batch(
+        uri,
+        run_id,
+        metrics=metrics,
+        params={"rows": result.rows},
+        model_id=model_id,
+        dataset=(dataset["name"], dataset["digest"]) if dataset else None,
+    )
     client.log_dict(run_id, result.to_dict(), "evaluation.json")
     client.set_terminated(run_id, "FINISHED")
     return run_id
@@ -143,7 +165,9 @@ def evaluate(
         alerts=fired,
         alert_status="alert" if fired else ("ok" if metrics else "unknown"),
     )
-    result.run_id = _log_run(uri, result, EVAL_EXPERIMENT)
+    from ..registry.push import model_id_of
+
+    result.run_id = _log_run(uri, result, EVAL_EXPERIMENT, data, model_id_of(version))
     champion = str(aliases.get("champion", "")) or None
     _summarise(uri, result, champion in (None, number))
     return result

@@ -142,12 +142,22 @@ def log_batch(
     params: dict[str, Any] | None = None,
     tags: dict[str, Any] | None = None,
     step: int = 0,
+    model_id: str | None = None,
+    dataset: tuple[str, str] | None = None,
 ) -> None:
-    """Log metrics, params and tags in as few round trips as MLflow allows."""
+    """Log metrics, params and tags in as few round trips as MLflow allows.
+
+    Metrics with ``model_id`` are the LoggedModel's too (MLflow shows them on the model);
+    ``dataset`` (name, digest) says which dataset they were measured on.
+    """
     from mlflow.entities import Metric, Param, RunTag
 
     now = int(time.time() * 1000)
-    entities: list[Any] = [Metric(k, float(v), now, step) for k, v in (metrics or {}).items()]
+    name, digest = dataset or (None, None)
+    entities: list[Any] = [
+        Metric(k, float(v), now, step, model_id=model_id, dataset_name=name, dataset_digest=digest)
+        for k, v in (metrics or {}).items()
+    ]
     entities += [Param(k, _clip(v)[:6000]) for k, v in (params or {}).items()]
     entities += [RunTag(k, _clip(v)) for k, v in (tags or {}).items()]
     client = get_client(tracking_uri)

@@ -1,7 +1,7 @@
 """A durable local spool for registrations: written first, pushed to MLflow, then removed.
 
 Every registration goes through the spool, so a tracking server that is down loses nothing:
-the entry stays on disk and ``sync()`` (run by every CLI command) pushes it later. Pushing is
+the entry stays on disk and ``push.sync()`` (run by every CLI command) pushes it later. Pushing is
 idempotent: a version is found again by its run and name before a new one is made. An entry is
 pushed by one process at a time: whoever pushes holds its lock file, which the OS releases if
 that process dies, so two commands syncing at once never make two runs or versions.
@@ -17,7 +17,7 @@ import shutil
 import time
 import uuid
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,6 +38,8 @@ class SpoolEntry:
     tags: dict[str, str] = field(default_factory=dict)
     description: str = ""
     created_at: float = field(default_factory=time.time)
+    model_id: str | None = None  # the LoggedModel, once it exists: a retry reuses it
+    datasets: list[dict[str, Any]] = field(default_factory=list)  # MLflow dataset entities
     attempts: int = 0
     last_error: str | None = None
 
@@ -128,48 +130,3 @@ def claimed(entry: SpoolEntry, *, fresh: bool = False) -> Iterator[SpoolEntry | 
 def discard(entry: SpoolEntry) -> None:
     if entry.folder is not None:
         shutil.rmtree(entry.folder, ignore_errors=True)
-
-
-@dataclass
-class SyncResult:
-    pushed: list[dict[str, Any]] = field(default_factory=list)
-    still_pending: list[dict[str, Any]] = field(default_factory=list)
-
-
-def sync(push: Callable[[SpoolEntry], Any] | None = None) -> SyncResult:
-    """Push every pending registration whose server answers; keep the rest."""
-    from ..registry import push_entry
-
-    push = push or push_entry
-    result = SyncResult()
-    for waiting in pending():
-        with claimed(waiting) as entry:
-            if entry is not None:
-                _push_one(entry, push, result)
-    return result
-
-
-def _push_one(entry: SpoolEntry, push: Callable[[SpoolEntry], Any], result: SyncResult) -> None:
-    from ..errors import MlopsError
-    from .client import is_unreachable
-
-    try:
-        version = push(entry)
-    except Exception as exc:
-        if not (is_unreachable(exc) or isinstance(exc, MlopsError)):
-            raise
-        entry.attempts += 1
-        entry.last_error = str(exc)[:500]
-        entry.save()
-        result.still_pending.append(
-            {"entry": entry.entry_id, "name": entry.name, "error": entry.last_error}
-        )
-        return
-    result.pushed.append(
-        {
-            "entry": entry.entry_id,
-            "name": entry.name,
-            "version": str(version.version),
-            "run_id": entry.run_id,
-        }
-    )
