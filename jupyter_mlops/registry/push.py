@@ -17,7 +17,14 @@ from typing import Any
 from ..config import get_settings
 from ..errors import MlopsError
 from ..governance.promotion import move_alias
-from ..tracking import ensure_experiment, filter_literal, get_client, is_unreachable, log_batch
+from ..tracking import (
+    ensure_experiment,
+    filter_literal,
+    get_client,
+    is_unreachable,
+    log_batch,
+    probe,
+)
 from ..tracking.client import fluent_tracking_uri
 from ..tracking.datasets import log_datasets
 from .spool import SpoolEntry, claimed, discard, pending
@@ -139,8 +146,6 @@ def _interactive_run(entry: SpoolEntry) -> str:
 
 def push_entry(entry: SpoolEntry) -> Any:
     """Push one spooled registration; idempotent by (run, name). Returns the ModelVersion."""
-    from ..tracking import probe
-
     uri = entry.tracking_uri
     probe(uri)
     run_id = entry.run_id or _interactive_run(entry)
