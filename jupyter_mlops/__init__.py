@@ -6,6 +6,9 @@ Importing this package is cheap: MLflow, pandas, papermill and plotly load on fi
 from __future__ import annotations
 
 import importlib
+import sys
+import types
+import warnings
 from typing import TYPE_CHECKING, Any
 
 try:
@@ -24,21 +27,23 @@ _LAZY = {
     "describe_model": "jupyter_mlops.registry",
     "log_model": "jupyter_mlops.registry",
     "register_run": "jupyter_mlops.registry",
-    "select_best": "jupyter_mlops.jobs.submit",
+    "select_best": "jupyter_mlops.registry",
     "log": "jupyter_mlops.tracking.logging",
+    "JobRequest": "jupyter_mlops.jobs.request",
+    "submit": "jupyter_mlops.jobs.submit",
     "submit_job": "jupyter_mlops.jobs.submit",
-    "launch_job": "jupyter_mlops.jobs.launch",
+    "launch_job": "jupyter_mlops.jobs.submit",
     "submit_sweep": "jupyter_mlops.jobs.submit",
-    "cancel_job": "jupyter_mlops.jobs.submit",
-    "list_jobs": "jupyter_mlops.jobs.submit",
-    "wait_for_job": "jupyter_mlops.jobs.submit",
+    "cancel_job": "jupyter_mlops.jobs.cancel",
+    "list_jobs": "jupyter_mlops.jobs.query",
+    "wait_for_job": "jupyter_mlops.jobs.query",
     "get_receipt": "jupyter_mlops.provenance",
     "sync": "jupyter_mlops.registry",
     "replay": "jupyter_mlops.reproduce.replay",
     "diff": "jupyter_mlops.reproduce.run_diff",
     "card_editor": "jupyter_mlops.widgets",
     "launcher": "jupyter_mlops.widgets",
-    "jobs": "jupyter_mlops.widgets",
+    "job_monitor": "jupyter_mlops.widgets",
     "models": "jupyter_mlops.widgets",
     "compare": "jupyter_mlops.widgets",
     "inventory": "jupyter_mlops.governance.inventory",
@@ -60,22 +65,45 @@ if TYPE_CHECKING:
     from .governance.loading import load_model
     from .governance.promotion import promote, set_stage
     from .governance.zombies import zombies
-    from .jobs.launch import launch_job
-    from .jobs.submit import (
-        cancel_job,
-        list_jobs,
-        select_best,
-        submit_job,
-        submit_sweep,
-        wait_for_job,
-    )
+    from .jobs.cancel import cancel_job
+    from .jobs.query import list_jobs, wait_for_job
+    from .jobs.request import JobRequest
+    from .jobs.submit import launch_job, submit, submit_job, submit_sweep
     from .params import read_parameters
     from .provenance import get_receipt
-    from .registry import describe_model, list_models, log_model, register, register_run, sync
+    from .registry import (
+        describe_model,
+        list_models,
+        log_model,
+        register,
+        register_run,
+        select_best,
+        sync,
+    )
     from .reproduce.replay import replay
     from .reproduce.run_diff import diff
     from .tracking.logging import log
-    from .widgets import card_editor, compare, jobs, launcher, models
+    from .widgets import card_editor, compare, job_monitor, launcher, models
+
+
+class _JobsPackage(types.ModuleType):
+    """``jupyter_mlops.jobs`` is the jobs package; calling it is the old name of
+    :func:`job_monitor`, kept for one release."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        warnings.warn(
+            "jupyter_mlops.jobs() is now jupyter_mlops.job_monitor(); the old name will be "
+            "removed in the next release.",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        from .widgets import job_monitor
+
+        return job_monitor(*args, **kwargs)
+
+
+importlib.import_module(f"{__name__}.jobs")  # a docstring only: cheap
+sys.modules[f"{__name__}.jobs"].__class__ = _JobsPackage
 
 
 def __getattr__(name: str) -> Any:

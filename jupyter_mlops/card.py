@@ -168,18 +168,30 @@ def parse_card(data: dict[str, Any]) -> ModelCard:
 
 
 def load_notebook_json(path: str | os.PathLike[str]) -> dict[str, Any]:
+    return parse_notebook_json(read_notebook_bytes(path), path)
+
+
+def read_notebook_bytes(path: str | os.PathLike[str]) -> bytes:
+    """The bytes of the ``.ipynb`` file at ``path``, or a :class:`NotebookError` saying why not."""
     nb_path = Path(path)
     if nb_path.suffix != ".ipynb":
         raise NotebookError(f"{nb_path} is not a notebook: expected a .ipynb file.")
     try:
-        with open(nb_path, encoding="utf-8") as fh:
-            data = json.load(fh)
+        return nb_path.read_bytes()
     except FileNotFoundError:
         raise NotebookError(f"Notebook not found: {nb_path}. Check the path.") from None
-    except (OSError, ValueError) as exc:  # ValueError: bad JSON or not UTF-8
+    except OSError as exc:
         raise NotebookError(f"Cannot read notebook {nb_path}: {exc}.") from None
+
+
+def parse_notebook_json(raw: bytes, path: str | os.PathLike[str]) -> dict[str, Any]:
+    """The notebook held in ``raw`` (the bytes of the file at ``path``)."""
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except ValueError as exc:  # bad JSON or not UTF-8
+        raise NotebookError(f"Cannot read notebook {path}: {exc}.") from None
     if not isinstance(data, dict) or "cells" not in data:
-        raise NotebookError(f"{nb_path} is not a valid notebook (no 'cells').")
+        raise NotebookError(f"{path} is not a valid notebook (no 'cells').")
     return data
 
 

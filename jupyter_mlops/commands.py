@@ -103,36 +103,27 @@ def _job_row(job: Any) -> list[Any]:
 
 
 def cmd_run(args: argparse.Namespace, out: Output) -> int:
-    from .jobs.launch import launch_job
-    from .jobs.submit import failure_message, register_best, submit_sweep, wait_for_jobs
-    from .params import parse_sweep
-    from .run_options import launch_kwargs
+    from .jobs.query import failure_message
+    from .jobs.submit import submit
+    from .registry.best import register_best
+    from .run_options import job_request
 
-    params = dict(args.parameter)
-    common, scale = launch_kwargs(args)
-    common["tracking_uri"] = args.tracking_uri
-    launched = None
-    if args.sweep:
-        parent, run_ids = submit_sweep(
-            args.notebook, parse_sweep(args.sweep), params, **common, **scale
-        )
+    request = job_request(args, args.notebook, args.tracking_uri)
+    if args.select and not request.is_sweep:
+        raise MlopsError("--select needs --sweep.")
+    submission = submit(request)
+    parent = submission.run_id if request.is_sweep else None
+    run_ids = submission.runs
+    if parent:
         out.note(f"submitted sweep {parent} with {len(run_ids)} runs")
     else:
-        if args.select:
-            raise MlopsError("--select needs --sweep.")
-        # The job's own process creates the run: this one never loads MLflow for a run.
-        launched = launch_job(args.notebook, params, **common)
-        parent, run_ids = None, [launched.run_id]
         out.note(f"submitted job {run_ids[0]}")
     if not args.wait:
         out.emit({"run_id": parent or run_ids[0], "runs": run_ids}, parent or run_ids[0])
         return 0
     progress = _Progress(enabled=not args.json)
     try:
-        if launched is not None:
-            jobs = [launched.wait(on_progress=progress)]
-        else:
-            jobs = wait_for_jobs(run_ids, tracking_uri=args.tracking_uri, on_progress=progress)
+        jobs = submission.wait(on_progress=progress)
     finally:
         progress.close()
     result: dict[str, Any] = {"run_id": parent or run_ids[0], "jobs": [j.to_dict() for j in jobs]}
@@ -158,7 +149,7 @@ def cmd_run(args: argparse.Namespace, out: Output) -> int:
 
 
 def cmd_jobs(args: argparse.Namespace, out: Output) -> int:
-    from .jobs.submit import list_jobs
+    from .jobs.query import list_jobs
 
     jobs = list_jobs(args.status, max_results=args.limit, tracking_uri=args.tracking_uri)
     text = (
@@ -174,7 +165,7 @@ def cmd_jobs(args: argparse.Namespace, out: Output) -> int:
 
 
 def cmd_cancel(args: argparse.Namespace, out: Output) -> int:
-    from .jobs.submit import cancel_job
+    from .jobs.cancel import cancel_job
 
     job = cancel_job(args.run_id, args.tracking_uri)
     out.emit(job.to_dict(), f"{job.run_id} {job.status}")

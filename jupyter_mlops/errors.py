@@ -40,6 +40,12 @@ class InvalidParameterError(MlopsError):
     code = "INVALID_PARAMETER"
 
 
+class InvalidRequestError(MlopsError):
+    """A request's options do not fit together, or do not match the REST contract."""
+
+    code = "INVALID_REQUEST"
+
+
 class NotebookError(MlopsError):
     """The notebook cannot be read, found, or is outside where it may be."""
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 import shlex
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -196,32 +195,23 @@ class MlopsMagics(Magics):
 
     def handle_run(self, args: argparse.Namespace) -> None:
         from .commands import _job_row, _table
-        from .jobs.launch import LaunchedJob, launch_job
-        from .jobs.submit import failure_message, submit_job, submit_sweep, wait_for_jobs
-        from .params import parse_sweep
-        from .run_options import launch_kwargs
+        from .jobs.query import failure_message
+        from .jobs.submit import submit
+        from .run_options import job_request
 
-        launched: LaunchedJob | None = None
         notebook = self._notebook(args.notebook)
-        common, scale = launch_kwargs(args)
-        params = dict(args.parameter)
-        if args.sweep:
-            sweep = parse_sweep(args.sweep)
-            parent, run_ids = submit_sweep(notebook, sweep, params, **common, **scale)
+        submission = submit(job_request(args, notebook))
+        if submission.is_sweep:
             print(
-                f"Submitted sweep {parent} with {len(run_ids)} runs of the saved {notebook.name}."
+                f"Submitted sweep {submission.run_id} with {len(submission.runs)} runs of the "
+                f"saved {notebook.name}."
             )
-        elif "mlflow" in sys.modules:
-            run_ids = [submit_job(notebook, params, **common)]
-        else:  # the job's own process creates the run: this kernel does not load MLflow
-            launched = launch_job(notebook, params, **common)
-            run_ids = [launched.run_id]
-        if not args.sweep:
-            print(f"Submitted job {run_ids[0]} of the saved {notebook.name}.")
+        else:
+            print(f"Submitted job {submission.run_id} of the saved {notebook.name}.")
         if not args.wait:
-            print("Follow it with %mlops jobs, or jupyter_mlops.jobs().")
+            print("Follow it with %mlops jobs, or jupyter_mlops.job_monitor().")
             return
-        jobs = [launched.wait()] if launched is not None else wait_for_jobs(run_ids)
+        jobs = submission.wait()
         header = ["RUN", "STATUS", "KIND", "CELLS", "TIME", "REASON", "NOTEBOOK"]
         print(_table([_job_row(j) for j in jobs], header))
         for job in jobs:
@@ -230,7 +220,7 @@ class MlopsMagics(Magics):
 
     def handle_jobs(self, args: argparse.Namespace) -> None:
         from .commands import _job_row, _table
-        from .jobs.submit import list_jobs
+        from .jobs.query import list_jobs
 
         if args.limit < 1:
             raise UsageError(f"%mlops jobs: --limit must be at least 1, got {args.limit}.")
@@ -239,7 +229,7 @@ class MlopsMagics(Magics):
         print(_table([_job_row(j) for j in jobs], header) if jobs else "no jobs")
 
     def handle_cancel(self, args: argparse.Namespace) -> None:
-        from .jobs.submit import cancel_job
+        from .jobs.cancel import cancel_job
 
         job = cancel_job(args.run_id)
         print(f"{job.run_id} {job.status}")

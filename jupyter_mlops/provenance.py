@@ -83,14 +83,17 @@ def source_facts(
     parameters: dict[str, Any],
     card: dict[str, Any] | None,
     folder: Path | None = None,
+    notebook_sha256: str | None = None,
 ) -> dict[str, Any]:
     """The submit-side half of a receipt; git state and inputs are read in ``folder``.
 
-    ``folder`` defaults to the notebook's own folder.
+    ``folder`` defaults to the notebook's own folder; ``notebook_sha256``, when the notebook
+    was already read, saves reading it again.
     """
     folder = folder or notebook_path.parent
+    digest = notebook_sha256 or sha256_file(notebook_path)
     return {
-        "notebook": {"path": str(notebook_path), "sha256": sha256_file(notebook_path)},
+        "notebook": {"path": str(notebook_path), "sha256": digest},
         "parameters": parameters,
         "card": card,
         "git": git_state(folder),

@@ -94,7 +94,8 @@ def run_notebook(
     **kwargs: Any,
 ) -> Any:
     """Run ``path`` as a job and wait; raises ``JobFailedError`` naming the failing cell."""
-    from .jobs.submit import submit_job, wait_for_job
+    from .jobs.query import wait_for_job
+    from .jobs.submit import submit_job
 
     run_id = submit_job(path, parameters or {}, timeout=timeout, **kwargs)
     return wait_for_job(run_id)

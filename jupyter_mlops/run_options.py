@@ -1,18 +1,19 @@
 """The options of a launch, shared by ``jupyter mlops run`` and ``%mlops run``.
 
-Both surfaces take the same flags and turn them into the same keyword arguments of
-:func:`~jupyter_mlops.submit_job` and :func:`~jupyter_mlops.submit_sweep`, so a flag added here
-works in both.
+Both surfaces take the same flags and turn them into the same
+:class:`~jupyter_mlops.jobs.request.JobRequest`, so a flag added here works in both.
 """
 
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from .errors import InvalidParameterError
+from .jobs.inputs import parse_resources
 
-SWEEP_ONLY = ("sample", "seed", "max_concurrency", "fail_fast")
+if TYPE_CHECKING:
+    from .jobs.request import JobRequest
 
 
 def add_launch_options(run: argparse.ArgumentParser) -> None:
@@ -60,26 +61,34 @@ def add_launch_options(run: argparse.ArgumentParser) -> None:
     )
 
 
-def launch_kwargs(args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, Any]]:
-    """(keyword arguments of every launch, those only a sweep takes), from parsed options.
+def job_request(
+    args: argparse.Namespace, notebook: str | Path, tracking_uri: str | None = None
+) -> JobRequest:
+    """The request the parsed options ask for; values are text, coerced by the notebook.
 
-    Sweep-only options without ``--sweep`` are refused rather than ignored. An option
-    missing from ``args`` (a namespace built by code, as ``jupyter mlops demo`` does) takes its
-    default.
+    An option missing from ``args`` (a namespace built by code, as ``jupyter mlops demo``
+    does) takes its default.
     """
-    common: dict[str, Any] = dict(
-        experiment=getattr(args, "experiment", None),
-        timeout=getattr(args, "timeout", None),
-        kernel_name=getattr(args, "kernel", None),
-        executor=getattr(args, "executor", None),
+    from .jobs.request import JobRequest
+    from .params import parse_sweep
+
+    def option(name: str) -> Any:
+        return getattr(args, name, None)
+
+    return JobRequest(
+        notebook=Path(notebook),
+        parameters=dict(option("parameter") or []),
+        sweep=parse_sweep(option("sweep") or []),
         from_text=True,
-        include=getattr(args, "include", None) or None,
-        resources=getattr(args, "resources", None),
+        experiment=option("experiment"),
+        timeout=option("timeout"),
+        kernel_name=option("kernel"),
+        executor=option("executor"),
+        tracking_uri=tracking_uri,
+        include=tuple(Path(p) for p in option("include") or ()),
+        resources=parse_resources(option("resources")),
+        sample=option("sample"),
+        seed=option("seed"),
+        max_concurrency=option("max_concurrency"),
+        fail_fast=bool(option("fail_fast")),
     )
-    scale = {name: getattr(args, name, None) for name in SWEEP_ONLY}
-    scale["fail_fast"] = bool(scale["fail_fast"])
-    if not getattr(args, "sweep", None) and any(scale.values()):
-        raise InvalidParameterError(
-            "--sample, --seed, --max-concurrency and --fail-fast need --sweep."
-        )
-    return common, scale

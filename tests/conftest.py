@@ -251,7 +251,7 @@ def mlops_dask_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any
     try:
         yield cluster.start()
     finally:
-        from jupyter_mlops.jobs.dask_executor import close_clients
+        from jupyter_mlops.jobs.executors.dask import close_clients
 
         close_clients()
         cluster.stop()

@@ -85,7 +85,7 @@ def test_launcher_widget_launches_and_shows_progress_to_done(
         expect(progress.locator(".progress-bar-success")).to_have_count(1)
         page.screenshot(path=str(ARTIFACTS / "launcher-03-done.png"))
 
-    from jupyter_mlops.jobs.submit import list_jobs
+    from jupyter_mlops.jobs.query import list_jobs
 
     jobs = list_jobs(tracking_uri=uri)
     assert [j.status for j in jobs] == ["FINISHED"]

@@ -14,7 +14,8 @@ from conftest import run_cli
 from jupyter_mlops import get_receipt, submit_job, submit_sweep, wait_for_job
 from jupyter_mlops.config import get_settings
 from jupyter_mlops.jobs import spec
-from jupyter_mlops.jobs.submit import select_best, wait_for_jobs
+from jupyter_mlops.jobs.query import wait_for_jobs
+from jupyter_mlops.registry import select_best
 from jupyter_mlops.tracking import get_client
 
 

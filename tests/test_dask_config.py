@@ -8,10 +8,10 @@ from conftest import run_cli
 from jupyter_mlops import submit_job
 from jupyter_mlops.config import get_settings
 from jupyter_mlops.errors import ConfigError, ExecutorUnavailableError, InvalidParameterError
-from jupyter_mlops.jobs.dask_executor import DaskExecutor
 from jupyter_mlops.jobs.executors import get_executor
+from jupyter_mlops.jobs.executors.dask import DaskExecutor
 from jupyter_mlops.jobs.inputs import parse_resources
-from jupyter_mlops.jobs.submit import describe_job, list_jobs
+from jupyter_mlops.jobs.query import describe_job, list_jobs
 
 UNREACHABLE = "dask://127.0.0.1:9"  # the discard port: nothing listens there
 
@@ -61,7 +61,7 @@ def test_bad_retries_setting_is_rejected(monkeypatch, retries):
 
 
 def test_unreachable_scheduler_fails_the_run_it_created(mlops_notebook, monkeypatch):
-    monkeypatch.setattr("jupyter_mlops.jobs.dask_executor.CONNECT_TIMEOUT_S", 2.0)
+    monkeypatch.setattr("jupyter_mlops.jobs.executors.dask.CONNECT_TIMEOUT_S", 2.0)
     with pytest.raises(ExecutorUnavailableError, match="Cannot reach the Dask scheduler at"):
         submit_job(mlops_notebook("x = 1"), executor=UNREACHABLE)
     (job,) = list_jobs()

@@ -9,7 +9,7 @@ import psutil
 from jupyter_mlops import cancel_job, submit_job, wait_for_job
 from jupyter_mlops.config import get_settings
 from jupyter_mlops.jobs import spec
-from jupyter_mlops.jobs.submit import describe_job
+from jupyter_mlops.jobs.query import describe_job
 from jupyter_mlops.tracking import get_client
 
 START_TIMEOUT_S = 120

@@ -32,7 +32,7 @@ def pooled_cluster(tmp_path, mlops_server, monkeypatch):
     try:
         yield cluster.start(("pooled",))
     finally:
-        from jupyter_mlops.jobs.dask_executor import close_clients
+        from jupyter_mlops.jobs.executors.dask import close_clients
 
         close_clients()
         cluster.stop()

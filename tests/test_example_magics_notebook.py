@@ -36,7 +36,7 @@ def test_example_uses_the_magics_and_every_widget():
         "%mlops receipt",
     ):
         assert used in source
-    for widget in ("card_editor(", "launcher(", "compare(", "jobs(", "models("):
+    for widget in ("card_editor(", "launcher(", "compare(", "job_monitor(", "models("):
         assert f"mlops.{widget}" in source
 
 

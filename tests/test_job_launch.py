@@ -19,13 +19,13 @@ from jupyter_mlops import cancel_job, launch_job
 from jupyter_mlops.config import resolve_tracking_uri
 from jupyter_mlops.errors import InvalidParameterError, MlopsError
 from jupyter_mlops.jobs import spec
-from jupyter_mlops.jobs.launch import (
+from jupyter_mlops.jobs.executors.reply import (
     Reply,
     ReplyLine,
     error_from_dict,
     error_to_dict,
 )
-from jupyter_mlops.jobs.submit import describe_job
+from jupyter_mlops.jobs.query import describe_job
 from jupyter_mlops.tracking import download_artifact, get_client
 
 CLI_IN_PROCESS = (
@@ -120,7 +120,7 @@ def test_an_error_creating_the_run_is_raised_in_the_caller(mlops_notebook):
     home = os.environ["JUPYTER_MLOPS_HOME"]
     wait_until(
         lambda: not [p for p in psutil.process_iter(["cmdline", "environ"])
-                     if "jupyter_mlops.jobs.local" in " ".join(p.info["cmdline"] or [])
+                     if "jupyter_mlops.jobs.executors.local_process" in " ".join(p.info["cmdline"] or [])
                      and (p.info["environ"] or {}).get("JUPYTER_MLOPS_HOME") == home],
         timeout=30,
         what="the job process to exit",

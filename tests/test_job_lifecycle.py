@@ -47,7 +47,7 @@ def test_cancel_signals_only_the_jobs_own_process(mlops_notebook):
     import psutil
 
     from jupyter_mlops.config import get_settings
-    from jupyter_mlops.jobs.local import LocalExecutor
+    from jupyter_mlops.jobs.executors.local import LocalExecutor
 
     uri = resolve_tracking_uri()
     client = get_client(uri)

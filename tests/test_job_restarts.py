@@ -112,7 +112,7 @@ def test_local_job_whose_process_is_gone_is_orphaned(mlops_notebook):
 
     from jupyter_mlops import submit_job
     from jupyter_mlops.config import get_settings
-    from jupyter_mlops.jobs.submit import describe_job, list_jobs
+    from jupyter_mlops.jobs.query import describe_job, list_jobs
 
     nb = mlops_notebook("x = 1", "import time\ntime.sleep(120)")
     run_id = submit_job(nb)

@@ -16,7 +16,7 @@ from jupyter_mlops import cancel_job, get_receipt, submit_job, submit_sweep, wai
 from jupyter_mlops.config import get_settings
 from jupyter_mlops.errors import InvalidParameterError, JobFailedError
 from jupyter_mlops.jobs import spec
-from jupyter_mlops.jobs.submit import describe_job, list_jobs, wait_for_jobs
+from jupyter_mlops.jobs.query import describe_job, list_jobs, wait_for_jobs
 from jupyter_mlops.tracking import get_client, read_artifact_text
 
 CARD = {"name": "demo-model", "owner": "ana", "risk_tier": "low", "inputs": ["data.csv"]}

@@ -15,7 +15,7 @@ from IPython.core.interactiveshell import InteractiveShell
 from sklearn.linear_model import LogisticRegression
 
 from jupyter_mlops.jobs import spec
-from jupyter_mlops.jobs.submit import describe_job
+from jupyter_mlops.jobs.query import describe_job
 from jupyter_mlops.magics import MlopsMagics
 from jupyter_mlops.tracking import get_client
 
@@ -273,7 +273,7 @@ def test_track_runs_the_cell_in_a_job_like_run(mlops_shell, mlops_session_notebo
     assert "training_score" in run.data.metrics  # autologging was on
     paths = {a.path for a in client.list_artifacts(run_id)}
     assert {"cell.py", "input", "receipt.json"} <= paths
-    from jupyter_mlops.jobs.submit import list_jobs
+    from jupyter_mlops.jobs.query import list_jobs
 
     assert run_id in [j.run_id for j in list_jobs()]
 

@@ -11,8 +11,8 @@ from conftest import run_cli
 
 from jupyter_mlops import get_receipt, submit_sweep
 from jupyter_mlops.errors import InvalidParameterError
+from jupyter_mlops.jobs.query import list_jobs, wait_for_jobs
 from jupyter_mlops.jobs.sampling import sample_points
-from jupyter_mlops.jobs.submit import list_jobs, wait_for_jobs
 from jupyter_mlops.params import ParametersContract, parse_parameters
 
 CONTRACT = ParametersContract(

@@ -24,12 +24,18 @@ def mlops_train_notebook(mlops_notebook: Any) -> Path:
 
 
 def test_widgets_are_public_and_lazy():
-    assert {"card_editor", "launcher", "jobs", "models", "compare"} <= set(mlops.__all__)
-    # Importing a submodule binds the jobs package to mlops.jobs: it is still the widget.
-    importlib.import_module("jupyter_mlops.jobs.submit")
+    assert {"card_editor", "launcher", "job_monitor", "models", "compare"} <= set(mlops.__all__)
+    assert type(mlops.job_monitor(live=False)).__name__ == "JobsTable"
+    assert type(mlops.job_monitor(live=False)).__name__ == "JobsTable"  # once loaded, too
 
-    table = mlops.jobs(live=False)
-    assert type(table).__name__ == "JobsTable"
+
+def test_the_old_name_of_the_job_monitor_still_works_with_a_warning():
+    # Importing a submodule binds the jobs package to mlops.jobs: calling it is the old widget.
+    importlib.import_module("jupyter_mlops.jobs.submit")
+    for _ in range(2):
+        with pytest.warns(DeprecationWarning, match="now jupyter_mlops.job_monitor"):
+            table = mlops.jobs(live=False)
+        assert type(table).__name__ == "JobsTable"
 
 
 def test_card_editor_validates_inline_and_saves_to_the_file(mlops_train_notebook):
@@ -164,7 +170,7 @@ def test_launch_sweep_follow_progress_list_and_compare(mlops_train_notebook):
         assert bar.bar.value == bar.bar.max and bar.bar.bar_style == "success"
     assert launcher.message == "Done: 2/2 finished."
 
-    table = mlops.jobs(live=False)
+    table = mlops.job_monitor(live=False)
     assert set(run_ids) | {launcher.parent_run_id} <= set(table.run_ids)
 
     chart = mlops.compare(launcher.parent_run_id)
@@ -190,7 +196,7 @@ def test_jobs_table_cancels_a_running_job(mlops_notebook):
 
     slow = mlops_notebook("import time\ntime.sleep(120)", name="slow.ipynb")
     run_id = submit_job(slow)
-    table = mlops.jobs(live=False)
+    table = mlops.job_monitor(live=False)
     cancelled: list[Any] = []
     table.on_cancel(cancelled.append)
     assert run_id in table.run_ids

@@ -1,21 +1,7 @@
-"""Jobs: a job is an MLflow run, created SCHEDULED and owned by the process that runs it."""
+"""Jobs: a job is an MLflow run, created SCHEDULED and owned by the process that runs it.
 
-import sys
-import types
-from typing import Any
-
-
-class _JobsPackage(types.ModuleType):
-    """``jupyter_mlops.jobs`` is this package and also the ``jobs()`` widget of the public API.
-
-    Importing a submodule binds the package to ``jupyter_mlops.jobs``, replacing whatever the
-    lazy API put there, so the package itself is made callable: ``mlops.jobs()`` always works.
-    """
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        from ..widgets import jobs
-
-        return jobs(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _JobsPackage
+Write side: :mod:`.request` (what to launch), :mod:`.submit` (the one write path),
+:mod:`.snapshot` and :mod:`.runs` (the notebook read once; its runs made), :mod:`.sweeps`,
+:mod:`.cancel`. Read side: :mod:`.query`. Running a job: :mod:`.runner` (the lifecycle),
+:mod:`.watch` (heartbeat, cancel and progress), :mod:`.executors` (where it runs).
+"""

@@ -14,36 +14,15 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ..tracking import RUN_TERMINAL, download_artifact, get_client, set_tags
 from . import spec
 from .kernel import WarmKernel
+from .outcome import Background, Outcome, failure_outcome, notebook_kernel
 from .sweep_state import finish_parent, mark_parent_running, stop_siblings_if_fail_fast
-
-HEARTBEAT_S = 5.0
-PROGRESS_FLUSH_S = 0.5
-CANCEL_POLL_S = 1.0  # how often a running job reads its run for a cancel request
-
-
-@dataclass
-class Outcome:
-    status: str = "FINISHED"
-    reason: str | None = None
-    cell_index: int | None = None
-    ename: str | None = None
-    evalue: str | None = None
-
-    def tags(self) -> dict[str, Any]:
-        fields = {
-            spec.REASON: self.reason,
-            spec.FAILED_CELL: self.cell_index,
-            spec.ENAME: self.ename,
-            spec.EVALUE: (self.evalue or "")[:4000] if self.evalue is not None else None,
-        }
-        return {k: v for k, v in fields.items() if v is not None}
+from .watch import JobWatch
 
 
 class JobRunner:
@@ -64,7 +43,7 @@ class JobRunner:
         self.warm = warm  # a kernel started for this job before it was submitted, if any
         self.kernel_source = kernel_source  # gives a ready kernel by name (a worker's pool)
         self.kernel_ready: str | None = None  # where the job's kernel came from, if not cold
-        self._starting: _Background | None = None
+        self._starting: Background | None = None
         self.uri = tracking_uri
         self.executor = executor
         self.max_attempts = max_attempts
@@ -72,10 +51,7 @@ class JobRunner:
         self._kernel_pid: int | None = None
         self.client = get_client(tracking_uri)
         self.kill_reason: str | None = None  # set by cancel or timeout, read after the kernel dies
-        self._progress: tuple[int, int] | None = None
-        self._current_cell: int | None = None
-        self._flushed: tuple[int, int] | None = None
-        self._stop = threading.Event()
+        self.watch = JobWatch(tracking_uri, run_id, self.client, self.kill, reporter)
         self._workdir = Path(tempfile.mkdtemp(prefix="mlops-job-"))
         self.timings: dict[str, Any] = {}
 
@@ -95,7 +71,7 @@ class JobRunner:
         self.artifact_uri = str(run.info.artifact_uri)
         if run.info.status in RUN_TERMINAL or spec.CANCEL in run.data.tags:
             if run.info.status not in RUN_TERMINAL:  # cancelled before it started
-                self._terminate(Outcome("KILLED", "cancelled"))
+                self.terminate(Outcome("KILLED", "cancelled"))
                 self._after_end(Outcome("KILLED", "cancelled"))
             return Outcome(run.info.status)
         self.attempt = int(self.tags.get(spec.ATTEMPT) or 0) + 1
@@ -107,11 +83,11 @@ class JobRunner:
                 "worker lost",
                 evalue=f"the worker running this job was lost {lost} time(s); retries exhausted",
             )
-            self._terminate(outcome)
+            self.terminate(outcome)
             self._after_end(outcome)
             return outcome
         # The run is marked RUNNING while the notebook downloads; cells wait for both.
-        self._starting = _Background(self.before_start)
+        self._starting = Background(self.before_start)
         try:
             self.execute()
             outcome = Outcome()
@@ -119,7 +95,7 @@ class JobRunner:
             outcome = self.on_failure(exc)
         finally:
             self._starting.wait()  # RUNNING is written before the final status, never after
-            self._stop.set()
+            self.watch.stop()
         self.on_complete(outcome)
         return outcome
 
@@ -144,7 +120,7 @@ class JobRunner:
             self.reporter({"status": "RUNNING"})
         if self.tags.get(spec.PARENT):
             mark_parent_running(self.uri, self.tags[spec.PARENT])
-        threading.Thread(target=self._watch, name="mlops-heartbeat", daemon=True).start()
+        self.watch.start()
         timeout = self.tags.get(spec.TIMEOUT)
         if timeout:
             timer = threading.Timer(float(timeout), self.kill, args=("timeout",))
@@ -163,14 +139,14 @@ class JobRunner:
         hint = self.tags.get(spec.KERNEL)  # set at submission; older runs may lack it
         # A ready kernel is made the job's while the notebook downloads: both wait on others.
         warm = self._ready_kernel(hint) if hint else None
-        adopting = _Background(warm.adopt, env, cwd) if warm is not None else None
+        adopting = Background(warm.adopt, env, cwd) if warm is not None else None
         local_in = self._fetch_inputs(name, cwd)
         self.output_path = self._workdir / "out" / name
         self.output_path.parent.mkdir()
-        kernel_name = hint or _notebook_kernel(local_in)
+        kernel_name = hint or notebook_kernel(local_in)
         if warm is None and not hint:
             warm = self._ready_kernel(kernel_name)
-            adopting = _Background(warm.adopt, env, cwd) if warm is not None else None
+            adopting = Background(warm.adopt, env, cwd) if warm is not None else None
         kernel: dict[str, Any] = {
             "kernel_manager_class": job_kernel_manager(env, self._on_kernel_started)
         }
@@ -204,32 +180,17 @@ class JobRunner:
         )
 
     def on_failure(self, exc: BaseException) -> Outcome:
-        from nbclient.exceptions import CellTimeoutError, DeadKernelError
-        from papermill.exceptions import PapermillExecutionError
-
-        if self.kill_reason == "cancelled":
-            return Outcome("KILLED", "cancelled")
-        if self.kill_reason == "timeout":
-            return Outcome(
-                "FAILED", "timeout", evalue=f"job timeout of {self.tags[spec.TIMEOUT]} s"
-            )
-        if isinstance(exc, PapermillExecutionError):
-            return Outcome("FAILED", "cell error", exc.cell_index, exc.ename, exc.evalue)
-        if isinstance(exc, CellTimeoutError):
-            return Outcome("FAILED", "timeout", ename=type(exc).__name__, evalue=str(exc))
-        if isinstance(exc, DeadKernelError):
-            return Outcome("FAILED", "kernel died", self._current_cell, "DeadKernelError", str(exc))
-        if isinstance(exc, KeyboardInterrupt | SystemExit):
-            return Outcome("KILLED", "cancelled")
-        return Outcome("FAILED", "internal error", ename=type(exc).__name__, evalue=str(exc))
+        return failure_outcome(
+            exc, self.kill_reason, self.tags.get(spec.TIMEOUT), self.watch.current_cell
+        )
 
     def on_complete(self, outcome: Outcome) -> None:
         self.timings["finished"] = time.time()
-        self._flush_progress()
+        self.watch.flush()
         if getattr(self, "output_path", None) is not None and self.output_path.exists():
             self.client.log_artifact(self.run_id, str(self.output_path), spec.OUTPUT_DIR)
         self._write_receipt()
-        self._terminate(outcome)
+        self.terminate(outcome)
         self._after_end(outcome)
 
     def _ready_kernel(self, kernel_name: str | None) -> WarmKernel | None:
@@ -302,37 +263,9 @@ class JobRunner:
             self.kill(self.kill_reason)
 
     def _on_cell(self, done: int, total: int, current: int | None) -> None:
-        self._progress = (done, total)
-        self._current_cell = current
+        self.watch.on_cell(done, total, current)
         if self.kill_reason is None:
             self.timings.setdefault("first_cell", time.time())
-
-    def _flush_progress(self) -> None:
-        # Read once: papermill's thread may move it on while the tags are being written, and
-        # a newer value marked flushed unwritten would show until the job ends.
-        progress = self._progress
-        if progress is not None and progress != self._flushed:
-            done, total = progress
-            set_tags(self.uri, self.run_id, {spec.CELLS_DONE: done, spec.CELLS_TOTAL: total})
-            self._flushed = progress
-            if self.reporter is not None:
-                self.reporter({"cells_done": done, "cells_total": total})
-
-    def _watch(self) -> None:
-        last_beat = last_check = time.time()
-        while not self._stop.wait(PROGRESS_FLUSH_S):
-            try:
-                self._flush_progress()
-                now = time.time()
-                if now - last_check >= CANCEL_POLL_S:
-                    last_check = now
-                    if spec.CANCEL in self.client.get_run(self.run_id).data.tags:
-                        self.kill("cancelled")
-                if now - last_beat >= HEARTBEAT_S:
-                    last_beat = now
-                    set_tags(self.uri, self.run_id, {spec.HEARTBEAT: int(now)})
-            except Exception:
-                continue
 
     def _write_receipt(self) -> None:
         from ..provenance import build_receipt, environment_facts, receipt_tags
@@ -356,7 +289,7 @@ class JobRunner:
         self.client.log_dict(self.run_id, receipt, spec.RECEIPT)
         set_tags(self.uri, self.run_id, receipt_tags(receipt))
 
-    def _terminate(self, outcome: Outcome) -> None:
+    def terminate(self, outcome: Outcome) -> None:
         tags = outcome.tags()
         if self.kernel_ready:
             tags[spec.KERNEL_READY] = self.kernel_ready
@@ -371,41 +304,6 @@ class JobRunner:
         if outcome.status == "FAILED":
             stop_siblings_if_fail_fast(self.uri, parent, self.run_id)
         finish_parent(self.uri, parent)
-
-
-class _Background(threading.Thread):
-    """``fn(*args)`` in a thread; :meth:`result` joins and re-raises what it raised."""
-
-    def __init__(self, fn: Callable[..., Any], *args: Any) -> None:
-        super().__init__(name="mlops-background", daemon=True)
-        self._call = (fn, args)
-        self._error: BaseException | None = None
-        self.start()
-
-    def run(self) -> None:
-        fn, args = self._call
-        try:
-            fn(*args)
-        except BaseException as exc:
-            self._error = exc
-
-    def wait(self) -> None:
-        self.join()
-
-    def result(self) -> None:
-        self.join()
-        if self._error is not None:
-            raise self._error
-
-
-def _notebook_kernel(path: str) -> str | None:
-    """The kernel named by a notebook's kernelspec, as papermill reads it; None if none."""
-    try:
-        with open(path, encoding="utf-8") as handle:
-            name = (json.load(handle).get("metadata", {}).get("kernelspec") or {}).get("name")
-    except (OSError, ValueError, AttributeError):
-        return None
-    return name if isinstance(name, str) and name else None
 
 
 def run_job(

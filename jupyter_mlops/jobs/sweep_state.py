@@ -31,12 +31,17 @@ def mark_parent_running(tracking_uri: str, parent: str) -> None:
         client.update_run(parent, status="RUNNING")
 
 
-def finish_parent(tracking_uri: str, parent: str) -> None:
-    """End the parent once every child has ended: FAILED if any child did not finish."""
+def finish_parent(tracking_uri: str, parent: str) -> bool:
+    """End the parent once every child has ended: FAILED if any child did not finish.
+
+    True when it was ended now.
+    """
     statuses = {c.info.status for c in children_of(tracking_uri, parent)}
-    if statuses <= RUN_TERMINAL:
-        failed = statuses & {"FAILED", "KILLED"}
-        get_client(tracking_uri).set_terminated(parent, "FAILED" if failed else "FINISHED")
+    if not statuses or not statuses <= RUN_TERMINAL:
+        return False
+    failed = statuses & {"FAILED", "KILLED"}
+    get_client(tracking_uri).set_terminated(parent, "FAILED" if failed else "FINISHED")
+    return True
 
 
 def stop_siblings_if_fail_fast(tracking_uri: str, parent: str, failed_child: str) -> int:

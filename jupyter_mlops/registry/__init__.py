@@ -4,9 +4,11 @@ LoggedModel and a model version carrying the notebook's card, and read the model
 - :mod:`.flavors` picks the flavour and saves; :mod:`.serialization` chooses skops or
   cloudpickle for scikit-learn objects; :mod:`.requirements` pins what the model needs;
 - :mod:`.registration` is the user's entry point; :mod:`.spool` keeps what is not pushed yet;
-- :mod:`.push` writes to MLflow; :mod:`.listing` reads registered models back.
+- :mod:`.push` writes to MLflow; :mod:`.listing` reads registered models back;
+- :mod:`.best` picks (and registers) the best run of a sweep.
 """
 
+from .best import register_best, select_best
 from .flavors import SavedModel, choose_flavor, save_model
 from .listing import describe_model, iter_models, list_models
 from .push import SyncResult, push_entry, sync
@@ -32,7 +34,9 @@ __all__ = [
     "pip_requirements_for",
     "push_entry",
     "register",
+    "register_best",
     "register_run",
     "save_model",
+    "select_best",
     "sync",
 ]

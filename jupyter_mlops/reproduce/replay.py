@@ -215,7 +215,8 @@ def run_replay(
     plan: ReplayPlan, on_progress: Callable[[list[spec.JobInfo]], None] | None = None
 ) -> ReplayResult:
     """Submit the replay of a checked plan, wait for it, and tag the verdict on both runs."""
-    from ..jobs.submit import failure_message, submit_job, wait_for_job
+    from ..jobs.query import failure_message, wait_for_job
+    from ..jobs.submit import submit_job
 
     original, uri = plan.original, plan.tracking_uri
     settings = get_settings(uri, plan.executor)

@@ -19,7 +19,7 @@ from jupyter_server.base.handlers import APIHandler
 from jupyter_server.extension.handler import ExtensionHandlerMixin
 from pydantic import BaseModel, ValidationError
 
-from ..errors import MlopsError
+from ..errors import InvalidRequestError, MlopsError
 from .models import ErrorResponse
 from .paths import resolve_notebook_path
 
@@ -34,12 +34,6 @@ RUN_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 Handler = TypeVar("Handler", bound=Callable[..., Awaitable[None]])
 Model = TypeVar("Model", bound=BaseModel)
-
-
-class InvalidRequestError(MlopsError):
-    """The request body or query does not match the REST contract."""
-
-    code = "INVALID_REQUEST"
 
 
 def guarded(action: str | None = None) -> Callable[[Handler], Handler]:

@@ -20,7 +20,7 @@ def local_jobs_running(tracking_uri: str) -> int:
     """
     import psutil
 
-    from ..jobs.local import JOB_MODULE
+    from ..jobs.executors.local import JOB_MODULE
 
     count = 0
     for proc in psutil.process_iter(["cmdline"]):

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .base import RUN_ID, InvalidRequestError, MlopsHandler, guarded
+from ..errors import InvalidRequestError
+from .base import RUN_ID, MlopsHandler, guarded
 from .handlers import known_fields, run_url
 from .models import (
     CreateJob,
@@ -16,6 +17,9 @@ from .models import (
 )
 from .paths import relative_to_root, resolve_notebook_path
 
+if TYPE_CHECKING:
+    from ..jobs.request import JobRequest
+
 OUTPUTS_FOLDER = "mlops-outputs"
 """Folder under the server root where executed notebooks are fetched to be opened."""
 
@@ -25,47 +29,22 @@ class JobsHandler(MlopsHandler):
 
     @guarded("execute")
     async def post(self) -> None:
-        from ..jobs.submit import submit_job, submit_sweep
+        from ..jobs.submit import submit
 
-        request = self.read_body(CreateJob)
-        notebook = self.notebook_path(request.path)
-        app = self.mlops_app
-        uri = await self.call(app.resolved_tracking_uri)
-        where: dict[str, Any] = {
-            "executor": app.job_executor(),
-            "tracking_uri": uri,
-            "experiment": request.experiment,
-            "timeout": request.timeout,
-            "kernel_name": request.kernel_name,
-            "include": [
-                resolve_notebook_path(self.root_dir, p, "included path") for p in request.include
-            ]
-            or None,
-            "resources": request.resources or None,
-        }
-        scale = {
-            "sample": request.sample,
-            "seed": request.seed,
-            "max_concurrency": request.max_concurrency,
-            "fail_fast": request.fail_fast,
-        }
-        if request.sweep:
-            parent, children = await self.call(
-                submit_sweep, notebook, request.sweep, request.parameters, **where, **scale
-            )
-            answer = CreateJobResponse(run_id=parent, sweep=True, children=children)
-        else:
-            if any(scale.values()):
-                raise InvalidRequestError(
-                    "sample, seed, max_concurrency and fail_fast apply to a sweep: give 'sweep'."
-                )
-            run_id = await self.call(submit_job, notebook, request.parameters, **where)
-            answer = CreateJobResponse(run_id=run_id, sweep=False)
+        body = self.read_body(CreateJob)
+        uri = await self.call(self.mlops_app.resolved_tracking_uri)
+        request = job_request(body, self.root_dir, self.mlops_app.job_executor(), uri)
+        submission = (await self.call(submit, request)).detach()
+        answer = CreateJobResponse(
+            run_id=submission.run_id,
+            sweep=submission.is_sweep,
+            children=submission.runs if submission.is_sweep else [],
+        )
         self.write_model(answer, status=201)
 
     @guarded()
     async def get(self) -> None:
-        from ..jobs.submit import list_jobs
+        from ..jobs.query import list_jobs
 
         status = self.get_query_argument("status", None) or None
         parent = self.get_query_argument("parent", None) or None
@@ -86,7 +65,7 @@ class JobHandler(MlopsHandler):
 
     @guarded()
     async def get(self, run_id: str) -> None:
-        from ..jobs.submit import describe_job
+        from ..jobs.query import describe_job
 
         run_id = self.run_id_argument(run_id)
         uri = await self.call(self.mlops_app.resolved_tracking_uri)
@@ -99,7 +78,7 @@ class CancelJobHandler(MlopsHandler):
 
     @guarded("execute")
     async def post(self, run_id: str) -> None:
-        from ..jobs.submit import cancel_job
+        from ..jobs.cancel import cancel_job
 
         run_id = self.run_id_argument(run_id)
         uri = await self.call(self.mlops_app.resolved_tracking_uri)
@@ -128,6 +107,32 @@ class JobOutputHandler(MlopsHandler):
         self.write_model(FetchJobOutputResponse(path=relative))
 
 
+def job_request(body: CreateJob, root_dir: str, executor: str, tracking_uri: str) -> JobRequest:
+    """The request a ``POST mlops/jobs`` body asks for; where it runs is the server's choice."""
+    from ..jobs.request import JobRequest
+
+    def inside(path: str, what: str) -> Path:
+        return Path(resolve_notebook_path(root_dir, path, what))
+
+    return JobRequest(
+        notebook=inside(body.path, "notebook path"),
+        parameters=body.parameters,
+        sweep=body.sweep,
+        from_text=getattr(body, "from_text", False),
+        experiment=body.experiment,
+        timeout=body.timeout,
+        kernel_name=body.kernel_name,
+        executor=executor,
+        tracking_uri=tracking_uri,
+        include=tuple(inside(p, "included path") for p in body.include),
+        resources=body.resources,
+        sample=body.sample,
+        seed=body.seed,
+        max_concurrency=body.max_concurrency,
+        fail_fast=body.fail_fast,
+    )
+
+
 def describe(job: Any, uri: str) -> DescribeJob:
     """The REST view of a :class:`~jupyter_mlops.jobs.spec.JobInfo`."""
     return DescribeJob(
@@ -139,7 +144,7 @@ def describe(job: Any, uri: str) -> DescribeJob:
 def _fetch_output(uri: str, run_id: str, folder: Path) -> Path:
     from ..errors import NotFoundError
     from ..jobs import spec
-    from ..jobs.submit import describe_job
+    from ..jobs.query import describe_job
     from ..tracking import download_artifact
 
     describe_job(run_id, uri)  # NotFoundError for a run that is not a job

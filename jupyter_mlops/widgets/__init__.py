@@ -45,7 +45,7 @@ def launcher(
     return Launcher(_notebook(notebook), executor)
 
 
-def jobs(status: str = "", limit: int = 50, live: bool = True) -> JobsTable:
+def job_monitor(status: str = "", limit: int = 50, live: bool = True) -> JobsTable:
     """A live table of jobs with Cancel buttons."""
     from .jobs_table import JobsTable
 
@@ -67,4 +67,4 @@ def compare(experiment_or_parent_run: str, metric: str | None = None) -> SweepCo
     return SweepComparison(experiment_or_parent_run, metric)
 
 
-__all__ = ["card_editor", "compare", "jobs", "launcher", "models"]
+__all__ = ["card_editor", "compare", "job_monitor", "launcher", "models"]

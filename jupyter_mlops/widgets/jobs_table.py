@@ -44,7 +44,7 @@ class JobsTable(MlopsWidget):
 
     def refresh(self) -> list[Any]:
         """Read the jobs again and redraw the table."""
-        from ..jobs.submit import list_jobs
+        from ..jobs.query import list_jobs
 
         jobs = self.guarded(lambda: list_jobs(self.status or None, max_results=self.limit))
         if jobs is None:
@@ -87,7 +87,7 @@ class JobsTable(MlopsWidget):
 
     def cancel(self, run_id: str) -> Any:
         """Cancel one job (idempotent); returns its state."""
-        from ..jobs.submit import cancel_job
+        from ..jobs.cancel import cancel_job
 
         job = self.guarded(lambda: cancel_job(run_id))
         if job is not None:

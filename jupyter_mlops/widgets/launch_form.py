@@ -7,7 +7,8 @@ import json
 import os
 import threading
 from collections.abc import Callable
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import ipywidgets as W
 from traitlets import Bool, Float, List, Unicode
@@ -17,6 +18,9 @@ from ..jobs.executors import available
 from ..params import Parameter, parse_sweep, read_parameters
 from ..tracking import RUN_TERMINAL
 from .base import MlopsWidget
+
+if TYPE_CHECKING:
+    from ..jobs.request import JobRequest
 
 BAR_STYLE = {"FINISHED": "success", "FAILED": "danger", "KILLED": "warning"}
 
@@ -169,17 +173,28 @@ class Launcher(MlopsWidget):
         """Launch what the form holds; returns the job run ids (empty when refused)."""
         return self.guarded(self._submit) or []
 
+    def request(self) -> JobRequest:
+        """The request the form holds, as ``submit()`` would launch it."""
+        from ..jobs.request import JobRequest
+
+        executor = self.executor_choice.value.strip() or "local"
+        return JobRequest(
+            notebook=Path(self.notebook),
+            parameters=self.parameters(),
+            sweep=self.sweep_values(),
+            from_text=True,
+            executor=executor,
+        )
+
     def _submit(self) -> list[str]:
-        from ..jobs.submit import submit_job, submit_sweep
+        from ..jobs.submit import submit
 
         self.stop()
-        self.executor = self.executor_choice.value.strip() or "local"
-        common: dict[str, Any] = {"executor": self.executor, "from_text": True}
-        sweep = self.sweep_values()
-        if sweep:
-            parent, run_ids = submit_sweep(self.notebook, sweep, self.parameters(), **common)
-        else:
-            parent, run_ids = "", [submit_job(self.notebook, self.parameters(), **common)]
+        request = self.request()
+        self.executor = request.executor or "local"
+        submission = submit(request).detach()
+        parent = submission.run_id if submission.is_sweep else ""
+        run_ids = submission.runs
         self.parent_run_id, self.run_ids, self.done = parent, run_ids, False
         self.statuses = ["SCHEDULED"] * len(run_ids)
         self._bars = {r: JobProgress(r) for r in run_ids}
@@ -194,7 +209,7 @@ class Launcher(MlopsWidget):
 
     def refresh(self) -> list[Any]:
         """Poll every job once and update the bars; returns the jobs."""
-        from ..jobs.submit import describe_job
+        from ..jobs.query import describe_job
 
         jobs = [describe_job(r) for r in self.run_ids]
         for job in jobs:

@@ -82,7 +82,8 @@ def papermill_sweep(
 
 
 def dask_sweep(nb: Path, executor: str, points: list[float] = POINTS) -> float:
-    from jupyter_mlops.jobs.submit import submit_sweep, wait_for_jobs
+    from jupyter_mlops.jobs.query import wait_for_jobs
+    from jupyter_mlops.jobs.submit import submit_sweep
 
     start = time.perf_counter()
     _, children = submit_sweep(nb, {"C": points}, executor=executor)
@@ -103,7 +104,8 @@ def first_cell_at(notebook: dict) -> float:
 
 def dask_overhead(nb: Path, executor: str) -> float:
     from jupyter_mlops.config import get_settings
-    from jupyter_mlops.jobs.submit import submit_job, wait_for_job
+    from jupyter_mlops.jobs.query import wait_for_job
+    from jupyter_mlops.jobs.submit import submit_job
     from jupyter_mlops.tracking import read_artifact_text
 
     submitted = time.time()
@@ -159,7 +161,7 @@ def main() -> int:
                     cold.append(papermill_overhead(nb, tmp))
         finally:
             pool.shutdown()
-            from jupyter_mlops.jobs.dask_executor import close_clients
+            from jupyter_mlops.jobs.executors.dask import close_clients
 
             close_clients()
             two.stop()

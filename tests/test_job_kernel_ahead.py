@@ -1,5 +1,5 @@
-"""A local job's process is started before its run exists, with its kernel booting, and is
-handed the run once created. Real detached processes, kernels and SQLite stores."""
+"""A local job's process is started before its run exists: it boots the kernel while it
+creates the run. Real detached processes, kernels and SQLite stores."""
 
 from __future__ import annotations
 
@@ -9,12 +9,14 @@ import sys
 from pathlib import Path
 
 import psutil
+import pytest
 from conftest import wait_until
 
 from jupyter_mlops import submit_job, wait_for_job
 from jupyter_mlops.config import get_settings, resolve_tracking_uri
+from jupyter_mlops.errors import MlopsError
 from jupyter_mlops.jobs import spec
-from jupyter_mlops.jobs.local import LocalExecutor
+from jupyter_mlops.jobs.executors.local import LocalExecutor
 from jupyter_mlops.tracking import download_artifact, get_client
 
 
@@ -63,26 +65,31 @@ def test_job_runs_in_the_kernel_started_ahead_as_its_own(mlops_notebook, tmp_pat
     assert log.exists(), "the job's log is not found by its run id"
 
 
-def test_process_without_a_run_exits_and_kills_its_kernel(tmp_path):
-    """When the submitter never creates the run, nothing is left running."""
-    settings = get_settings()
-    started = LocalExecutor().prestart(settings, "python3", tmp_path)
-    proc = psutil.Process(started.proc.pid)
-    wait_until(lambda: _kernels_of(proc), timeout=60, what="the kernel started ahead")
-    kernels = _kernels_of(proc)
+def test_process_that_cannot_create_its_run_kills_its_kernel(mlops_notebook):
+    """When the run cannot be made, the kernel booted for it is not left running."""
+    uri = "sqlite:////proc/no-such-folder/mlflow.db"
 
-    started.discard()
+    def kernels() -> list[psutil.Process]:
+        found = []
+        for proc in psutil.process_iter(["cmdline", "environ"]):
+            env = proc.info["environ"] or {}
+            if "ipykernel" in " ".join(proc.info["cmdline"] or []) and (
+                env.get("MLFLOW_TRACKING_URI") == uri
+            ):
+                found.append(proc)
+        return found
 
-    assert started.proc.wait(timeout=60) == 0
+    with pytest.raises(MlopsError, match="Could not create the run"):
+        submit_job(mlops_notebook("x = 1"), tracking_uri=uri)
     wait_until(
-        lambda: not any(k.is_running() and k.status() != psutil.STATUS_ZOMBIE for k in kernels),
+        lambda: not any(k.is_running() and k.status() != psutil.STATUS_ZOMBIE for k in kernels()),
         timeout=30,
         what="the kernel to be killed",
     )
 
 
 def test_two_processes_opening_a_new_sqlite_store_at_once(tmp_path):
-    """A job's process opens the store while its submitter creates it: neither may fail."""
+    """Several job processes open a store none has created yet: none may fail."""
     uri = f"sqlite:///{tmp_path / 'fresh' / 'mlflow.db'}"
     (tmp_path / "fresh").mkdir()
     code = (

@@ -17,9 +17,10 @@ import threading
 import uuid
 from typing import Any
 
-from ..config import Settings
-from ..errors import ConfigError, ExecutorUnavailableError
-from . import spec
+from ...config import Settings
+from ...errors import ConfigError, ExecutorUnavailableError
+from .. import spec
+from .base import Executor
 
 DEFAULT_RETRIES = 2
 CONNECT_TIMEOUT_S = 10.0
@@ -71,8 +72,8 @@ def run_on_worker(
     On a worker with a kernel pool (``--preload jupyter_mlops.jobs.kernel_pool``) the job
     takes a fresh kernel from it rather than starting one.
     """
-    from .kernel_pool import pool_of_this_worker
-    from .runner import run_job
+    from ..kernel_pool import pool_of_this_worker
+    from ..runner import run_job
 
     pool = pool_of_this_worker()
     source = pool.take if pool is not None else None
@@ -102,7 +103,7 @@ def retries_setting() -> int:
     return value
 
 
-class DaskExecutor:
+class DaskExecutor(Executor):
     """Jobs as tasks on a Dask scheduler: ``dask://HOST:PORT``, or ``dask`` with
     ``DASK_SCHEDULER_ADDRESS`` (Dask's own setting) naming the scheduler."""
 
@@ -124,15 +125,11 @@ class DaskExecutor:
         self.retries = retries_setting()
 
     def submit(
-        self,
-        run_id: str,
-        settings: Settings,
-        prestarted: Any = None,
-        tags: dict[str, Any] | None = None,
+        self, run_id: str, settings: Settings, tags: dict[str, Any] | None = None
     ) -> dict[str, Any]:
         from distributed import fire_and_forget
 
-        from ..tracking import get_client
+        from ...tracking import get_client
 
         if tags is None:
             tags = get_client(settings.tracking_uri).get_run(run_id).data.tags
@@ -175,4 +172,4 @@ class DaskExecutor:
 
     @classmethod
     def supported_features(cls) -> dict[str, bool]:
-        return {"cancel": True, "timeout": True, "resources": True, "survives_restart": True}
+        return {**super().supported_features(), "cancel": True, "resources": True}

@@ -1,0 +1,87 @@
+"""How a job ended, read from what papermill raised; and small parts of running one."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from . import spec
+
+
+@dataclass
+class Outcome:
+    status: str = "FINISHED"
+    reason: str | None = None
+    cell_index: int | None = None
+    ename: str | None = None
+    evalue: str | None = None
+
+    def tags(self) -> dict[str, Any]:
+        fields = {
+            spec.REASON: self.reason,
+            spec.FAILED_CELL: self.cell_index,
+            spec.ENAME: self.ename,
+            spec.EVALUE: (self.evalue or "")[:4000] if self.evalue is not None else None,
+        }
+        return {k: v for k, v in fields.items() if v is not None}
+
+
+def failure_outcome(
+    exc: BaseException, kill_reason: str | None, timeout: Any, current_cell: int | None
+) -> Outcome:
+    """The outcome of a job whose notebook raised ``exc``, with papermill's facts: the cell,
+    the exception's name and value."""
+    from nbclient.exceptions import CellTimeoutError, DeadKernelError
+    from papermill.exceptions import PapermillExecutionError
+
+    if kill_reason == "cancelled":
+        return Outcome("KILLED", "cancelled")
+    if kill_reason == "timeout":
+        return Outcome("FAILED", "timeout", evalue=f"job timeout of {timeout} s")
+    if isinstance(exc, PapermillExecutionError):
+        return Outcome("FAILED", "cell error", exc.cell_index, exc.ename, exc.evalue)
+    if isinstance(exc, CellTimeoutError):
+        return Outcome("FAILED", "timeout", ename=type(exc).__name__, evalue=str(exc))
+    if isinstance(exc, DeadKernelError):
+        return Outcome("FAILED", "kernel died", current_cell, "DeadKernelError", str(exc))
+    if isinstance(exc, KeyboardInterrupt | SystemExit):
+        return Outcome("KILLED", "cancelled")
+    return Outcome("FAILED", "internal error", ename=type(exc).__name__, evalue=str(exc))
+
+
+class Background(threading.Thread):
+    """``fn(*args)`` in a thread; :meth:`result` joins and re-raises what it raised."""
+
+    def __init__(self, fn: Callable[..., Any], *args: Any) -> None:
+        super().__init__(name="mlops-background", daemon=True)
+        self._call = (fn, args)
+        self._error: BaseException | None = None
+        self.start()
+
+    def run(self) -> None:
+        fn, args = self._call
+        try:
+            fn(*args)
+        except BaseException as exc:
+            self._error = exc
+
+    def wait(self) -> None:
+        self.join()
+
+    def result(self) -> None:
+        self.join()
+        if self._error is not None:
+            raise self._error
+
+
+def notebook_kernel(path: str) -> str | None:
+    """The kernel named by a notebook's kernelspec, as papermill reads it; None if none."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            name = (json.load(handle).get("metadata", {}).get("kernelspec") or {}).get("name")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return name if isinstance(name, str) and name else None
