@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mlflow.pyfunc import PythonModel
+from mlflow.pyfunc.model import PythonModel
 
 
 class PredictWrapper(PythonModel):
@@ -12,5 +12,5 @@ class PredictWrapper(PythonModel):
         self.model = model
 
     # No type hints on purpose: MLflow derives a signature from them and warns about ``Any``.
-    def predict(self, context, model_input, params=None):
+    def predict(self, context, model_input, params=None):  # type: ignore[no-untyped-def]
         return self.model.predict(model_input)

@@ -16,10 +16,10 @@ from typing import Any, Literal, get_args
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .errors import InvalidCardError, NotebookError
+from .tags import CARD_PREFIX
 
 SCHEMA_VERSION = 1
 METADATA_KEY = "jupyter_mlops"
-TAG_PREFIX = "mlops.card."
 
 Level = Literal["low", "medium", "high"]
 Stage = Literal["experimental", "development", "staging", "production", "retired"]
@@ -86,11 +86,11 @@ class ModelCard(BaseModel):
 
     def to_tags(self) -> dict[str, str]:
         """Flatten into MLflow tags (``mlops.card.<field>``); JSON for lists and dicts."""
-        tags: dict[str, str] = {f"{TAG_PREFIX}schema_version": str(SCHEMA_VERSION)}
+        tags: dict[str, str] = {f"{CARD_PREFIX}schema_version": str(SCHEMA_VERSION)}
         for key, value in self.model_dump(mode="json").items():
             if value is None or value == [] or value == {}:
                 continue
-            tags[TAG_PREFIX + key] = value if isinstance(value, str) else json.dumps(value)
+            tags[CARD_PREFIX + key] = value if isinstance(value, str) else json.dumps(value)
         return tags
 
     @classmethod
@@ -98,9 +98,9 @@ class ModelCard(BaseModel):
         """Rebuild a card from MLflow tags, ignoring fields a newer schema may add."""
         data: dict[str, Any] = {}
         for key, raw in tags.items():
-            if not key.startswith(TAG_PREFIX):
+            if not key.startswith(CARD_PREFIX):
                 continue
-            field = key[len(TAG_PREFIX) :]
+            field = key[len(CARD_PREFIX) :]
             if field not in cls.model_fields:
                 continue
             annotation = cls.model_fields[field].annotation

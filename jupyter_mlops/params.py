@@ -68,7 +68,7 @@ def find_parameters_cell(nb: dict[str, Any]) -> dict[str, Any] | None:
         if cell.get("cell_type") == "code" and "parameters" in cell.get("metadata", {}).get(
             "tags", []
         ):
-            return cell
+            return dict(cell)
     return None
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import NotFoundError
+from .tags import RECEIPT_PREFIX
 
 RECEIPT_SCHEMA = 1
 _DIFF_LIMIT = 512_000
@@ -172,15 +173,15 @@ def receipt_tags(receipt: dict[str, Any]) -> dict[str, str]:
     git = receipt.get("git") or {}
     env = receipt.get("environment", {})
     tags = {
-        "mlops.receipt.notebook_sha256": receipt.get("notebook", {}).get("sha256", ""),
-        "mlops.receipt.python": env.get("python", ""),
-        "mlops.receipt.host": env.get("host", ""),
-        "mlops.receipt.executor": env.get("executor", ""),
-        "mlops.receipt.kernel": env.get("kernel") or "",
+        RECEIPT_PREFIX + "notebook_sha256": receipt.get("notebook", {}).get("sha256", ""),
+        RECEIPT_PREFIX + "python": env.get("python", ""),
+        RECEIPT_PREFIX + "host": env.get("host", ""),
+        RECEIPT_PREFIX + "executor": env.get("executor", ""),
+        RECEIPT_PREFIX + "kernel": env.get("kernel") or "",
     }
     if git:
-        tags["mlops.receipt.git_commit"] = git.get("commit", "")
-        tags["mlops.receipt.git_dirty"] = str(git.get("dirty", False)).lower()
+        tags[RECEIPT_PREFIX + "git_commit"] = git.get("commit", "")
+        tags[RECEIPT_PREFIX + "git_dirty"] = str(git.get("dirty", False)).lower()
     return {k: v for k, v in tags.items() if v}
 
 

@@ -120,9 +120,11 @@ def check_against_champion(run_id: str, name: str, rules: list[Any]) -> str:
             f"run {run_id} logged no {', '.join(missing)}, which the card's alert rules check; "
             "log it in the notebook (mlflow.log_metric) or drop the rule."
         )
+    from mlflow.exceptions import MlflowException
+
     try:
         champion = client.get_model_version_by_alias(name, "champion")
-    except Exception:
+    except MlflowException:
         champion = None
     base = (
         dict(client.get_run(champion.run_id).data.metrics) if champion and champion.run_id else {}

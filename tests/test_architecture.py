@@ -119,3 +119,24 @@ def test_no_file_is_too_long_to_read_at_once():
         if (n := len(path.read_text(encoding="utf-8").splitlines())) > MAX_LINES
     }
     assert long == {}
+
+
+def test_tag_names_are_written_only_in_the_tag_vocabulary():
+    """Every ``mlops.*`` tag (and MLflow's own ``mlflow.*`` tags we set) is named in tags.py."""
+    from jupyter_mlops import tags
+
+    typed = [
+        f"{path.relative_to(ROOT.parent)}:{node.lineno} {node.value}"
+        for path in MODULES.values()
+        if path.name != "tags.py"
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+        and node.value.startswith(("mlops.", "mlflow."))
+        and node.value.count(".") >= 1
+        and " " not in node.value
+        and node.value not in ("mlflow.db", "mlflow.")  # a file name; a module prefix
+    ]
+    assert typed == []
+    assert tags.vocabulary()["JOB"] == "mlops.job"
+    assert tags.vocabulary()["CARD_PREFIX"] == "mlops.card."

@@ -16,6 +16,7 @@ import pytest
 from browser_support import CHROMIUM, JupyterLab, lab_page, running_under_ci
 
 import jupyter_mlops
+from jupyter_mlops.card import card_json_schema
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts" / "browser"
 MODEL = "browser-model"
@@ -92,6 +93,11 @@ class PageProblems:
         page.on("response", self._on_response)
         page.on("requestfailed", self._on_request_failed)
 
+    def take_api_errors(self) -> list[str]:
+        """The failed API calls seen so far, forgotten once taken (for refusals a test expects)."""
+        taken, self.api_calls = self.api_calls, []
+        return taken
+
     def assert_none(self) -> None:
         assert not self.activation, self.activation
         assert not self.extension, self.extension
@@ -151,6 +157,16 @@ def drive_sidebar(page: Any, lab: JupyterLab, problems: PageProblems) -> dict[st
     expect(values.nth(1)).to_have_text("high")
     expect(values.nth(2)).to_have_text("staging")
     page.screenshot(path=str(ARTIFACTS / "02-panel-lists-model.png"))
+
+    # The risk filter offers the tiers of the card's schema, and filters by them.
+    tiers = card_json_schema()["properties"]["risk_tier"]["anyOf"][0]["enum"]
+    risk = panel.locator(".jp-mlops-RiskFilter")
+    expect(risk.locator("option")).to_have_text(["Risk", *tiers])
+    risk.select_option(CARD["risk_tier"])
+    expect(panel.locator(".jp-mlops-Model")).to_have_count(1)
+    expect(row).to_be_visible()
+    risk.select_option("")
+    expect(panel.locator(".jp-mlops-Model")).to_have_count(2)
 
     # 3. Typing a filter that matches nothing hides the model.
     needle = "zz-no-such-model"
@@ -312,7 +328,20 @@ def drive_full_loop(page: Any, lab: JupyterLab, root: Path, problems: PageProble
     assert card["alerts"][0]["metric"] == "accuracy"  # fields the form does not show survive
     shot(page, "3b-card-saved")
 
-    # 4. Launch a run that registers the model.
+    # 4. The local executor takes a timeout but has no worker resources to ask for.
+    expect(panel.locator("input[name='timeout']")).to_be_visible()
+    expect(panel.locator("input[name='resources']")).to_have_count(0)
+
+    # A value the parameters contract cannot read is refused by the server, which says why.
+    panel.locator("input[name='C']").fill("abc")
+    panel.locator(".jp-mlops-Launch").click()
+    refusal = panel.locator(".jp-mlops-LaunchMessage.jp-mod-error")
+    expect(refusal).to_contain_text("Parameter 'C' is declared float", timeout=SUBMIT_TIMEOUT)
+    expect(refusal).to_contain_text("'abc'")
+    assert [call.split(" ")[0] for call in problems.take_api_errors()] == ["400"]
+    shot(page, "4a-launch-refused")
+
+    # Launch a run that registers the model.
     panel.locator("input[name='register']").fill("true")
     panel.locator("input[name='C']").fill("0.5")
     panel.locator(".jp-mlops-Launch").click()
@@ -321,6 +350,10 @@ def drive_full_loop(page: Any, lab: JupyterLab, root: Path, problems: PageProble
     job = panel.locator(".jp-mlops-Job").first
     expect(job).to_be_visible(timeout=SUBMIT_TIMEOUT)  # saves, then submits the job
     expect(job.locator(".jp-mlops-JobParams")).to_contain_text("C=0.5")
+    # The tracking store is a local file, with no run page to link to: the run id is shown.
+    run_id = job.get_attribute("data-run-id")
+    assert run_id
+    expect(job.locator(".jp-mlops-RunId")).to_have_attribute("title", f"MLflow run {run_id}")
     shot(page, "4-job-launched")
     expect(panel.locator(".jp-mlops-Job.jp-mlops-mod-finished")).to_have_count(
         1, timeout=JOB_TIMEOUT
@@ -343,6 +376,7 @@ def drive_full_loop(page: Any, lab: JupyterLab, root: Path, problems: PageProble
     version = row.locator(".jp-mlops-Version[data-version='1']")
     expect(version).to_be_visible(timeout=SUBMIT_TIMEOUT)
     expect(version.locator(".jp-mlops-VersionCard")).to_contain_text("ana")
+    expect(version.locator(".jp-mlops-RunId")).to_have_attribute("title", f"MLflow run {run_id}")
     version.locator(".jp-mlops-ShowReceipt").click()
     expect(version.locator(".jp-mlops-Receipt")).to_contain_text("0.5", timeout=SUBMIT_TIMEOUT)
     shot(page, "6-model-registered")

@@ -21,9 +21,9 @@ from nbformat.v4 import (
 )
 
 from jupyter_mlops.card import (
+    CARD_PREFIX,
     METADATA_KEY,
     SCHEMA_VERSION,
-    TAG_PREFIX,
     ModelCard,
     apply_updates,
     card_json_schema,
@@ -578,19 +578,19 @@ class TestJsonSchema:
 class TestTags:
     def test_flattened_tags(self):
         tags = parse_card(FULL_CARD).to_tags()
-        assert tags[f"{TAG_PREFIX}schema_version"] == "1"
-        assert tags[f"{TAG_PREFIX}name"] == "churn-model_v1.2"
-        assert tags[f"{TAG_PREFIX}risk_tier"] == "high"
-        assert json.loads(tags[f"{TAG_PREFIX}inputs"]) == FULL_CARD["inputs"]
-        assert json.loads(tags[f"{TAG_PREFIX}tags"]) == FULL_CARD["tags"]
-        assert json.loads(tags[f"{TAG_PREFIX}alerts"])[1]["max_drop_pct"] == 5
-        assert all(k.startswith(TAG_PREFIX) and isinstance(v, str) for k, v in tags.items())
+        assert tags[f"{CARD_PREFIX}schema_version"] == "1"
+        assert tags[f"{CARD_PREFIX}name"] == "churn-model_v1.2"
+        assert tags[f"{CARD_PREFIX}risk_tier"] == "high"
+        assert json.loads(tags[f"{CARD_PREFIX}inputs"]) == FULL_CARD["inputs"]
+        assert json.loads(tags[f"{CARD_PREFIX}tags"]) == FULL_CARD["tags"]
+        assert json.loads(tags[f"{CARD_PREFIX}alerts"])[1]["max_drop_pct"] == 5
+        assert all(k.startswith(CARD_PREFIX) and isinstance(v, str) for k, v in tags.items())
 
     def test_empty_values_are_left_out(self):
         tags = ModelCard().to_tags()
         for field in ("name", "owner", "use_case", "risk_tier", "inputs", "tags", "alerts"):
-            assert TAG_PREFIX + field not in tags
-        assert tags[f"{TAG_PREFIX}stage"] == "experimental"
+            assert CARD_PREFIX + field not in tags
+        assert tags[f"{CARD_PREFIX}stage"] == "experimental"
 
     @pytest.mark.parametrize("data", [FULL_CARD, {}, {"owner": "ana", "inputs": ["x.csv"]}])
     def test_round_trip(self, data):
@@ -601,8 +601,8 @@ class TestTags:
         card = parse_card(FULL_CARD)
         tags = {
             **card.to_tags(),
-            f"{TAG_PREFIX}future_field": "x",
-            f"{TAG_PREFIX}another": "[1, 2]",
+            f"{CARD_PREFIX}future_field": "x",
+            f"{CARD_PREFIX}another": "[1, 2]",
             "mlflow.user": "ana",
             "team": "other",
         }
@@ -610,7 +610,7 @@ class TestTags:
 
     def test_from_tags_validates(self):
         with pytest.raises(InvalidCardError, match="allowed values: low, medium, high"):
-            ModelCard.from_tags({f"{TAG_PREFIX}risk_tier": "extreme"})
+            ModelCard.from_tags({f"{CARD_PREFIX}risk_tier": "extreme"})
 
 
 # -- the card command --------------------------------------------------------------------------

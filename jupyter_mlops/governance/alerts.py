@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ..card import TAG_PREFIX, AlertRule
+from ..card import AlertRule
+from ..tags import CARD_PREFIX
 from .policy import Policy
 
 
 def card_alerts(version_tags: dict[str, str]) -> list[AlertRule]:
     """The alert rules on a version's card."""
-    raw = version_tags.get(TAG_PREFIX + "alerts")
+    raw = version_tags.get(CARD_PREFIX + "alerts")
     return [AlertRule.model_validate(r) for r in json.loads(raw)] if raw else []
 
 

@@ -16,12 +16,12 @@ from typing import Any
 
 from ..config import get_settings
 from ..errors import MlopsError
+from ..tags import AUDIT_PREFIX
 from ..tracking import ensure_experiment, get_client
 from .facts import pages
 from .inventory import iso, now_ms
 
 AUDIT_EXPERIMENT = "mlops-audit"
-TAG = "mlops.audit."
 FIELDS = (
     *("model", "action", "alias", "from_version", "to_version", "from_stage", "to_stage"),
     *("actor", "approver", "reason"),
@@ -73,8 +73,10 @@ def record_event(tracking_uri: str, event: AuditEvent) -> AuditEvent:
     settings = get_settings(tracking_uri)
     experiment = ensure_experiment(tracking_uri, AUDIT_EXPERIMENT, settings.artifact_root)
     client = get_client(tracking_uri)
-    tags = {TAG + k: str(v) for k, v in asdict(event).items() if k in FIELDS and v is not None}
-    tags[TAG + "at_ns"] = str(event.at_ns)
+    tags = {
+        AUDIT_PREFIX + k: str(v) for k, v in asdict(event).items() if k in FIELDS and v is not None
+    }
+    tags[AUDIT_PREFIX + "at_ns"] = str(event.at_ns)
     target = event.alias or event.to_stage
     run = client.create_run(
         experiment, start_time=event.at, tags=tags, run_name=f"{event.model} {target}"
@@ -99,19 +101,19 @@ def audit_trail(
     found = client.get_experiment_by_name(AUDIT_EXPERIMENT)
     if found is None:
         return []
-    query = f"tags.`{TAG}model` = '{name}'"
+    query = f"tags.`{AUDIT_PREFIX}model` = '{name}'"
     if until is not None:
         query += f" and attributes.start_time <= {now_ms(until)}"
     events = []
     for run in pages(client.search_runs, experiment_ids=[found.experiment_id], filter_string=query):
         tags = run.data.tags
-        values = {k: tags.get(TAG + k) for k in FIELDS}
+        values = {k: tags.get(AUDIT_PREFIX + k) for k in FIELDS}
         events.append(
             AuditEvent(
                 **{**values, "actor": values["actor"] or "unknown"},
                 at=int(run.info.start_time),
                 run_id=run.info.run_id,
-                at_ns=int(tags.get(TAG + "at_ns") or 0),
+                at_ns=int(tags.get(AUDIT_PREFIX + "at_ns") or 0),
             )
         )
     return sorted(events, key=lambda e: (e.at, e.at_ns))

@@ -48,7 +48,7 @@ def _shares(values: Any, edges: Any) -> list[float]:
     # inner edges only: values beyond the reference range fall into the outer bins
     index = np.searchsorted(edges[1:-1], values, side="right")
     counts = np.bincount(index, minlength=max(1, len(edges) - 1))
-    return (counts / max(1, values.size)).tolist()
+    return [float(share) for share in counts / max(1, values.size)]
 
 
 def psi(expected: list[float], actual: list[float]) -> float:

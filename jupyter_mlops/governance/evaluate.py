@@ -13,9 +13,10 @@ import time
 from pathlib import Path
 from typing import Any
 
+from .. import tags
 from ..config import get_settings
+from ..tags import EVAL_PREFIX
 from ..tracking import ensure_experiment, get_client, log_batch
-from . import facts as tags
 from .alerts import evaluate_alerts
 from .drift import feature_drift, load_profile
 from .evaluation import Evaluation
@@ -24,7 +25,6 @@ from .policy import Policy, load_policy
 from .target import resolve_version
 
 EVAL_EXPERIMENT = "mlops-evaluations"
-EVAL_TAG = "mlops.eval."
 
 
 def _drift_status(
@@ -44,7 +44,7 @@ def _dataset(name: str, data: Any) -> dict[str, Any] | None:
 
     try:
         return frame_dataset(data, name, EVALUATION)
-    except Exception:  # the model scored it; MLflow cannot describe it as a table
+    except Exception:  # noqa: BLE001 - the model scored it; MLflow cannot describe it as a table
         return None
 
 
@@ -59,9 +59,9 @@ def _log_run(uri: str, result: Evaluation, experiment: str, data: Any, model_id:
         exp,
         run_name=f"evaluate {result.name} v{result.version}",
         tags={
-            EVAL_TAG + "model": result.name,
-            EVAL_TAG + "version": result.version,
-            EVAL_TAG + "task": result.task or "",
+            EVAL_PREFIX + "model": result.name,
+            EVAL_PREFIX + "version": result.version,
+            EVAL_PREFIX + "task": result.task or "",
             tags.DRIFT_STATUS: result.drift_status,
             tags.ALERT_STATUS: result.alert_status,
         },

@@ -15,20 +15,18 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
-from ..card import TAG_PREFIX
 from ..config import get_settings
+from ..tags import (
+    ALERT_REASONS,
+    ALERT_STATUS,
+    CARD_PREFIX,
+    DRIFT_REASONS,
+    DRIFT_STATUS,
+    LAST_EVAL_AT,
+    LOADED_AT,
+)
 from ..tracking import gather, get_client, probe
 from ..tracking.client import is_remote
-
-MONITOR_PREFIX = "mlops.monitor."
-LAST_EVAL_AT = MONITOR_PREFIX + "last_eval_at"
-LAST_EVAL_RUN = MONITOR_PREFIX + "last_eval_run"
-LAST_EVAL_VERSION = MONITOR_PREFIX + "last_eval_version"
-DRIFT_STATUS = MONITOR_PREFIX + "drift_status"
-DRIFT_REASONS = MONITOR_PREFIX + "drift_reasons"
-ALERT_STATUS = MONITOR_PREFIX + "alert_status"
-ALERT_REASONS = MONITOR_PREFIX + "alert_reasons"
-LOADED_AT = MONITOR_PREFIX + "loaded_at"
 
 DAY_MS = 86_400_000
 
@@ -59,7 +57,7 @@ class VersionFacts:
 
     @property
     def stage(self) -> str | None:
-        return self.tags.get(TAG_PREFIX + "stage")
+        return self.tags.get(CARD_PREFIX + "stage")
 
     @property
     def last_eval_at(self) -> int | None:
@@ -84,7 +82,7 @@ class ModelFacts:
 
     def card(self, key: str) -> str | None:
         """A card field as stored in the registered model's tags (raw text), or None."""
-        value = self.tags.get(TAG_PREFIX + key)
+        value = self.tags.get(CARD_PREFIX + key)
         return value or None
 
     @property
@@ -159,7 +157,7 @@ def fetch_facts(
     if every_version:
         searches.append(versions)
     else:
-        stage = f"tags.`{TAG_PREFIX}stage`"
+        stage = f"tags.`{CARD_PREFIX}stage`"
         searches += [partial(versions, f"{stage} = '{value}'") for value in RULE_STAGES]
     found, *version_lists = gather(searches, parallel=is_remote(uri))
     models: dict[str, ModelFacts] = {}

@@ -14,9 +14,9 @@ from typing import Any
 
 from ..config import get_settings
 from ..errors import InvalidParameterError
+from ..tags import LOADED_AT
 from ..tracking import get_client
 from ..tracking.client import fluent_tracking_uri
-from .facts import LOADED_AT
 from .target import resolve_version
 
 
@@ -54,7 +54,7 @@ def load_model(target: str, *, flavor: str = "pyfunc", tracking_uri: str | None 
         client.set_model_version_tag(
             version.name, version.version, LOADED_AT, str(int(time.time() * 1000))
         )
-    except Exception as exc:  # the model is loaded: losing the stamp must not lose the load
+    except Exception as exc:  # noqa: BLE001 - the model is loaded: losing the stamp must not lose the load
         warnings.warn(
             f"Loaded {version.name} v{version.version} but could not record the load ({exc}).",
             stacklevel=2,

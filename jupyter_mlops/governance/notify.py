@@ -12,10 +12,9 @@ import urllib.request
 from typing import Any
 
 from ..config import get_settings
+from ..tags import LAST_EVAL_RUN, LAST_EVAL_VERSION, NOTIFIED_RUN
 from ..tracking import get_client
-from .facts import LAST_EVAL_RUN, LAST_EVAL_VERSION, MONITOR_PREFIX, fetch_facts
-
-NOTIFIED_RUN = MONITOR_PREFIX + "notified_run"
+from .facts import fetch_facts
 
 
 def pending_alerts(tracking_uri: str | None = None) -> list[dict[str, Any]]:

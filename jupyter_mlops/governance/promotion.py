@@ -9,9 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, get_args
 
-from ..card import TAG_PREFIX, Stage
+from ..card import Stage
 from ..config import get_settings
 from ..errors import NotFoundError, PromotionRefusedError, RegistrationError
+from ..tags import CARD_PREFIX
 from ..tracking import get_client
 from .audit import AuditEvent, new_event, record_event
 from .policy import Policy, load_policy
@@ -41,7 +42,7 @@ def gate(
     rules = policy or load_policy()
 
     def card(key: str) -> str | None:
-        return tags.get(TAG_PREFIX + key) or None
+        return tags.get(CARD_PREFIX + key) or None
 
     refused = []
     if alias and card("stage") == "retired":
@@ -177,13 +178,13 @@ def set_stage(
         f"stage {stage!r}",
         gate(tags, stage=stage, approver=approver, policy=policy),
     )
-    client.set_model_version_tag(name, number, TAG_PREFIX + "stage", stage)
+    client.set_model_version_tag(name, number, CARD_PREFIX + "stage", stage)
     event = new_event(
         name,
         "set_stage",
         from_version=number,
         to_version=number,
-        from_stage=tags.get(TAG_PREFIX + "stage"),
+        from_stage=tags.get(CARD_PREFIX + "stage"),
         to_stage=stage,
         approver=approver,
         reason=reason,

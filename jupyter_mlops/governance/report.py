@@ -15,8 +15,9 @@ from typing import Any, get_args
 from ..card import Stage
 from ..config import get_settings
 from ..errors import MlopsError
+from ..tags import EVAL_PREFIX
 from ..tracking import get_client
-from .evaluate import EVAL_EXPERIMENT, EVAL_TAG
+from .evaluate import EVAL_EXPERIMENT
 from .facts import pages
 from .inventory import inventory_rows
 from .policy import Policy
@@ -77,7 +78,7 @@ def metric_history(
     if experiment is None:
         return {}
     for run in pages(client.search_runs, experiment_ids=[experiment.experiment_id]):
-        model = run.data.tags.get(EVAL_TAG + "model")
+        model = run.data.tags.get(EVAL_PREFIX + "model")
         for metric, value in run.data.metrics.items():
             if model and not metric.startswith("drift."):
                 history[metric][model].append((int(run.info.start_time), float(value)))

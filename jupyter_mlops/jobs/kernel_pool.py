@@ -109,7 +109,7 @@ class KernelPool(WorkerPlugin):
                     try:
                         kernel = WarmKernel(name, self._folder, {})
                         kernel.wait_ready()
-                    except Exception as exc:
+                    except Exception as exc:  # noqa: BLE001 - the pool retries; a job never waits on it
                         log.warning("kernel pool: could not start a %r kernel: %s", name, exc)
                         self._wake.wait(RETRY_S)
                         break

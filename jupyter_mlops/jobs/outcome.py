@@ -65,7 +65,7 @@ class Background(threading.Thread):
         fn, args = self._call
         try:
             fn(*args)
-        except BaseException as exc:
+        except BaseException as exc:  # noqa: BLE001 - re-raised by result() in the caller
             self._error = exc
 
     def wait(self) -> None:

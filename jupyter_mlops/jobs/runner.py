@@ -8,6 +8,7 @@ The status comes from the runner's exception, never from the output notebook's m
 from __future__ import annotations
 
 import json
+import logging
 import shutil
 import socket
 import tempfile
@@ -23,6 +24,8 @@ from .kernel import WarmKernel
 from .outcome import Background, Outcome, failure_outcome, notebook_kernel
 from .sweep_state import finish_parent, mark_parent_running, stop_siblings_if_fail_fast
 from .watch import JobWatch
+
+log = logging.getLogger(__name__)
 
 
 class JobRunner:
@@ -91,7 +94,7 @@ class JobRunner:
         try:
             self.execute()
             outcome = Outcome()
-        except BaseException as exc:
+        except BaseException as exc:  # noqa: BLE001 - every way a job ends is recorded on its run
             outcome = self.on_failure(exc)
         finally:
             self._starting.wait()  # RUNNING is written before the final status, never after
@@ -153,8 +156,8 @@ class JobRunner:
         if warm is not None and adopting is not None:
             try:
                 adopting.result()
-            except Exception as exc:  # it died meanwhile: start one the usual way
-                print(f"the kernel started ahead could not be used ({exc})", flush=True)
+            except Exception as exc:  # noqa: BLE001 - it died meanwhile: start one the usual way
+                log.warning("the kernel started ahead could not be used (%s)", exc)
                 warm.discard()
                 self.warm, self.kernel_ready, warm = None, None, None
         if self._starting is not None:
@@ -275,7 +278,7 @@ class JobRunner:
             source = json.loads(
                 read_artifact_text(self.uri, self.run_id, spec.SUBMIT_PROVENANCE, self.artifact_uri)
             )
-        except Exception:
+        except Exception:  # noqa: BLE001 - a receipt without submit facts beats no receipt
             source = {}
         started = self.timings.get("started")
         timings = {

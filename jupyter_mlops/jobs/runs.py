@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ..config import Settings
+from ..tags import SOURCE_NAME, SOURCE_TYPE
 from ..tracking import ensure_experiment, gather, get_client, log_batch
 from ..tracking.client import is_remote
 from . import spec
@@ -80,8 +81,8 @@ class RunFactory:
             # papermill adds one cell for injected parameters; the runner reports the real count.
             spec.CELLS_TOTAL: snap.code_cells + (1 if parameters else 0),
             spec.CELLS_DONE: 0,
-            "mlflow.source.name": snap.path,
-            "mlflow.source.type": "NOTEBOOK",
+            SOURCE_NAME: snap.path,
+            SOURCE_TYPE: "NOTEBOOK",
             **snap.card_tags,
             **self.tags,
         }

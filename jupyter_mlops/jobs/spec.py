@@ -6,45 +6,88 @@ import json
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
-# Run tags. A job is a run tagged JOB="true"; everything the runner needs is on the run.
-JOB = "mlops.job"
-NOTEBOOK = "mlops.job.notebook"
-NOTEBOOK_NAME = "mlops.job.notebook_name"
-CWD = "mlops.job.cwd"
-EXECUTOR = "mlops.job.executor"
-TIMEOUT = "mlops.job.timeout"
-KERNEL = "mlops.job.kernel"
-PARAMETERS = "mlops.job.parameters"
-SUBMITTED_AT = "mlops.job.submitted_at"
-CELLS_DONE = "mlops.job.cells_done"
-CELLS_TOTAL = "mlops.job.cells_total"
-HEARTBEAT = "mlops.job.heartbeat"
-PID = "mlops.job.pid"
-PID_START = "mlops.job.pid_start"
-HOST = "mlops.job.host"
-CANCEL = "mlops.job.cancel_requested"
-REASON = "mlops.job.failure_reason"
-FAILED_CELL = "mlops.job.failed_cell"
-ATTEMPT = "mlops.job.attempt"  # 1 on the first start; a Dask retry after a lost worker adds one
-MAX_ATTEMPTS = "mlops.job.max_attempts"
-INCLUDES = "mlops.job.includes"  # JSON list of names uploaded beside the notebook under input/
-RESOURCES = "mlops.job.resources"  # JSON {name: amount}: Dask worker resources the job needs
-DASK_KEY = "mlops.job.dask_key"
-KERNEL_READY = "mlops.job.kernel_ready"  # "ahead" or "pool": its kernel was ready before it ran
-TICKET = "mlops.job.ticket"  # names the local runner process started before the run existed
-ENAME = "mlops.job.ename"
-EVALUE = "mlops.job.evalue"
-SWEEP = "mlops.sweep"
-SWEEP_SIZE = "mlops.sweep.size"
-SWEEP_FAIL_FAST = "mlops.sweep.fail_fast"
-SWEEP_MAX_CONCURRENCY = "mlops.sweep.max_concurrency"
-PARENT = "mlflow.parentRunId"
-RUN_NAME = "mlflow.runName"
+# The job's tags and artifact paths are defined in tags.py; a job is described by them.
+from ..tags import (
+    ATTEMPT,
+    CANCEL,
+    CELLS_DONE,
+    CELLS_TOTAL,
+    CWD,
+    DASK_KEY,
+    ENAME,
+    EVALUE,
+    EXECUTOR,
+    FAILED_CELL,
+    HEARTBEAT,
+    HOST,
+    INCLUDES,
+    INPUT_DIR,
+    JOB,
+    KERNEL,
+    KERNEL_READY,
+    MAX_ATTEMPTS,
+    NOTEBOOK,
+    NOTEBOOK_NAME,
+    OUTPUT_DIR,
+    PARAMETERS,
+    PARENT,
+    PID,
+    PID_START,
+    REASON,
+    RECEIPT,
+    RESOURCES,
+    RUN_NAME,
+    SUBMIT_PROVENANCE,
+    SUBMITTED_AT,
+    SWEEP,
+    SWEEP_FAIL_FAST,
+    SWEEP_MAX_CONCURRENCY,
+    SWEEP_SIZE,
+    TICKET,
+    TIMEOUT,
+)
 
-INPUT_DIR = "input"
-OUTPUT_DIR = "output"
-RECEIPT = "receipt.json"
-SUBMIT_PROVENANCE = "provenance/submit.json"
+__all__ = [  # the tags named here are defined in tags.py
+    "ATTEMPT",
+    "CANCEL",
+    "CELLS_DONE",
+    "CELLS_TOTAL",
+    "CWD",
+    "DASK_KEY",
+    "ENAME",
+    "EVALUE",
+    "EXECUTOR",
+    "FAILED_CELL",
+    "HEARTBEAT",
+    "HOST",
+    "INCLUDES",
+    "INPUT_DIR",
+    "JOB",
+    "KERNEL",
+    "KERNEL_READY",
+    "MAX_ATTEMPTS",
+    "NOTEBOOK",
+    "NOTEBOOK_NAME",
+    "OUTPUT_DIR",
+    "PARAMETERS",
+    "PARENT",
+    "PID",
+    "PID_START",
+    "REASON",
+    "REASONS",
+    "RECEIPT",
+    "RESOURCES",
+    "RUN_NAME",
+    "SUBMITTED_AT",
+    "SUBMIT_PROVENANCE",
+    "SWEEP",
+    "SWEEP_FAIL_FAST",
+    "SWEEP_MAX_CONCURRENCY",
+    "SWEEP_SIZE",
+    "TICKET",
+    "TIMEOUT",
+    "JobInfo",
+]
 
 REASONS = (
     "cell error",

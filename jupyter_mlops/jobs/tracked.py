@@ -17,11 +17,11 @@ from typing import Any
 
 from ..card import read_card
 from ..config import get_settings
+from ..tags import INTERACTIVE, SOURCE_NAME, SOURCE_TYPE, TRACKED_CELL
 from ..tracking import ensure_experiment, get_client, log_batch
 from ..tracking.client import fluent_tracking_uri
 from . import spec
 
-TRACKED_TAG = "mlops.tracked_cell"
 CODE_ARTIFACT = "cell.py"
 
 
@@ -54,8 +54,8 @@ def _create_run(
     run_id = str(run.info.run_id)
     tags: dict[str, Any] = {
         spec.JOB: "true",
-        TRACKED_TAG: "true",
-        "mlops.interactive": "true",
+        TRACKED_CELL: "true",
+        INTERACTIVE: "true",
         spec.NOTEBOOK: str(notebook or ""),
         spec.NOTEBOOK_NAME: notebook.name if notebook else "",
         spec.CWD: os.getcwd(),
@@ -64,8 +64,8 @@ def _create_run(
         spec.SUBMITTED_AT: time.time(),
         spec.CELLS_TOTAL: 1,
         spec.CELLS_DONE: 0,
-        "mlflow.source.type": "NOTEBOOK",
-        **({"mlflow.source.name": str(notebook)} if notebook else {}),
+        SOURCE_TYPE: "NOTEBOOK",
+        **({SOURCE_NAME: str(notebook)} if notebook else {}),
         **(card.to_tags() if card else {}),
     }
     parent = os.environ.get("JUPYTER_MLOPS_RUN_ID")

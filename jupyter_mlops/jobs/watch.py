@@ -73,5 +73,5 @@ class JobWatch:
                 if now - last_beat >= HEARTBEAT_S:
                     last_beat = now
                     set_tags(self.uri, self.run_id, {spec.HEARTBEAT: int(now)})
-            except Exception:
+            except Exception:  # noqa: BLE001 - a tracking hiccup must not end the job; next tick
                 continue

@@ -7,13 +7,13 @@ from typing import Any
 
 from ..config import get_settings
 from ..errors import NotFoundError
+from ..tags import CARD_PREFIX
 from ..tracking import filter_literal, get_client, probe
-from .push import CARD_TAG_PREFIX
 
 
 def _summary(model: Any) -> dict[str, Any]:
     tags = dict(model.tags or {})
-    card = {k[len(CARD_TAG_PREFIX) :]: v for k, v in tags.items() if k.startswith(CARD_TAG_PREFIX)}
+    card = {k[len(CARD_PREFIX) :]: v for k, v in tags.items() if k.startswith(CARD_PREFIX)}
     versions = [int(v.version) for v in (model.latest_versions or [])]
     return {
         "name": model.name,
@@ -63,15 +63,30 @@ def list_models(
     return list(iter_models(tracking_uri, filter_string))
 
 
+def card_of(tags: dict[str, str]) -> dict[str, Any] | None:
+    """The card mirrored onto a version's tags; its raw fields when another schema wrote it."""
+    from ..card import ModelCard
+    from ..errors import InvalidCardError
+
+    if not any(key.startswith(CARD_PREFIX) for key in tags):
+        return None
+    try:
+        return ModelCard.from_tags(tags).model_dump(mode="json")
+    except (InvalidCardError, ValueError):
+        return {k[len(CARD_PREFIX) :]: v for k, v in tags.items() if k.startswith(CARD_PREFIX)}
+
+
 def _last_replay(client: Any, run_id: str | None) -> dict[str, Any] | None:
     """The last replay of a version's run: its verdict, when, and the replay run; or None."""
     from ..reproduce import facts
 
     if not run_id:
         return None
+    from mlflow.exceptions import MlflowException
+
     try:
         tags = client.get_run(run_id).data.tags
-    except Exception:
+    except MlflowException:
         return None  # the run was deleted: a version can outlive it
     if facts.REPLAY_LAST_RUN not in tags:
         return None
@@ -96,6 +111,10 @@ def describe_model(name: str, tracking_uri: str | None = None) -> dict[str, Any]
         ) from exc
     versions = client.search_model_versions(f"name={filter_literal(name)}")
     summary = _summary(model)
+    # search_model_versions leaves aliases out; the model lists them all.
+    by_version: dict[str, set[str]] = {}
+    for alias, number in summary["aliases"].items():
+        by_version.setdefault(str(number), set()).add(alias)
     summary["versions"] = [
         {
             "version": str(v.version),
@@ -105,7 +124,8 @@ def describe_model(name: str, tracking_uri: str | None = None) -> dict[str, Any]
             "model_id": getattr(v, "model_id", None),
             "created_at": v.creation_timestamp,
             "tags": dict(v.tags or {}),
-            "aliases": list(v.aliases or []),
+            "aliases": sorted({*(v.aliases or []), *by_version.get(str(v.version), ())}),
+            "card": card_of(dict(v.tags or {})),
             "replay": _last_replay(client, v.run_id),
         }
         for v in sorted(versions, key=lambda v: -int(v.version))

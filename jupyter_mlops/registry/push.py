@@ -17,6 +17,7 @@ from typing import Any
 from ..config import get_settings
 from ..errors import MlopsError
 from ..governance.promotion import move_alias
+from ..tags import CARD_PREFIX, INTERACTIVE, REGISTERED_PREFIX, REGISTRATION_ID
 from ..tracking import (
     ensure_experiment,
     filter_literal,
@@ -28,13 +29,6 @@ from ..tracking import (
 from ..tracking.client import fluent_tracking_uri
 from ..tracking.datasets import log_datasets
 from .spool import SpoolEntry, claimed, discard, pending
-
-REGISTRATION_TAG = "mlops.registration_id"
-INTERACTIVE_TAG = "mlops.interactive"
-FLAVOR_TAG = "mlops.flavor"
-SERIALIZATION_TAG = "mlops.serialization"
-LOGGED_MODEL_TAG = "mlops.logged_model_id"  # on a run: the LoggedModel log_model() made
-CARD_TAG_PREFIX = "mlops.card."
 
 
 def _link_run_metrics(client: Any, run_id: str, model_id: str) -> None:
@@ -139,7 +133,7 @@ def _interactive_run(entry: SpoolEntry) -> str:
         receipt["run_id"] = run_id
         client.log_dict(run_id, receipt, spec.RECEIPT)
         run_tags.update(receipt_tags(receipt))
-    log_batch(entry.tracking_uri, run_id, tags={INTERACTIVE_TAG: "true", **entry.tags, **run_tags})
+    log_batch(entry.tracking_uri, run_id, tags={INTERACTIVE: "true", **entry.tags, **run_tags})
     client.set_terminated(run_id, "FINISHED")
     return run_id
 
@@ -207,7 +201,7 @@ def create_version(
 
     client = get_client(tracking_uri)
     run_tags = client.get_run(run_id).data.tags
-    card_tags = {k: v for k, v in run_tags.items() if k.startswith(CARD_TAG_PREFIX)}
+    card_tags = {k: v for k, v in run_tags.items() if k.startswith(CARD_PREFIX)}
     card_tags.update(tags)
     try:
         client.create_registered_model(name, tags=card_tags, description=description)
@@ -222,7 +216,7 @@ def create_version(
             name,
             source=source or f"models:/{model_id}",
             run_id=run_id,
-            tags={**card_tags, REGISTRATION_TAG: registration_id},
+            tags={**card_tags, REGISTRATION_ID: registration_id},
             description=description or None,
             model_id=model_id,
         )
@@ -230,7 +224,7 @@ def create_version(
         listed = client.get_logged_model(model_id).tags.get(MLFLOW_MODEL_VERSIONS)
         links = [*json.loads(listed or "[]"), {"name": name, "version": str(version.version)}]
         client.set_logged_model_tags(model_id, {MLFLOW_MODEL_VERSIONS: json.dumps(links)})
-    log_batch(tracking_uri, run_id, tags={f"mlops.registered.{name}": version.version})
+    log_batch(tracking_uri, run_id, tags={f"{REGISTERED_PREFIX}{name}": version.version})
     return version
 
 

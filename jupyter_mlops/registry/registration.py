@@ -21,13 +21,11 @@ from ..card import ModelCard, parse_card
 from ..config import get_settings
 from ..errors import NotFoundError, RegistrationError
 from ..governance.promotion import check_gate, gate, promote
+from ..tags import CARD_PREFIX, FLAVOR, LOGGED_MODEL_ID, SERIALIZATION
 from ..tracking import get_client, is_unreachable, log_batch
 from ..tracking.logging import current_run_id
 from .flavors import SavedModel, save_model
 from .push import (
-    FLAVOR_TAG,
-    LOGGED_MODEL_TAG,
-    SERIALIZATION_TAG,
     create_version,
     find_version,
     model_id_of,
@@ -77,9 +75,9 @@ class Registration:
 
 
 def _saved_tags(saved: SavedModel) -> dict[str, str]:
-    tags = {FLAVOR_TAG: saved.flavor}
+    tags = {FLAVOR: saved.flavor}
     if saved.serialization:
-        tags[SERIALIZATION_TAG] = saved.serialization
+        tags[SERIALIZATION] = saved.serialization
     return tags
 
 
@@ -175,7 +173,7 @@ def _datasets(
     if frame is not None:
         try:
             found.append(frame_dataset(frame, f"{name}-{label}", TRAINING, notebook))
-        except Exception as exc:  # the model took it; MLflow cannot describe it as a table
+        except Exception as exc:  # noqa: BLE001 - the model took it; MLflow cannot describe it as a table
             warnings.warn(
                 f"The {label} of {name!r} is not logged as an MLflow dataset: {exc}", stacklevel=4
             )
@@ -274,7 +272,7 @@ def log_model(
         )
         tags = _saved_tags(saved)
         model_id = upload_logged_model(uri, run_id, local, artifact_path, tags=tags)
-    log_batch(uri, run_id, tags={LOGGED_MODEL_TAG: model_id, **tags})
+    log_batch(uri, run_id, tags={LOGGED_MODEL_ID: model_id, **tags})
     return f"models:/{model_id}"
 
 
@@ -298,17 +296,17 @@ def register_run(
         raise NotFoundError(f"No run {run_id!r} on {uri}.") from exc
     tags = run.data.tags
     model_id = _logged_model_of(client, run, artifact_path)
-    model_name = name or tags.get("mlops.card.name")
+    model_name = name or tags.get(CARD_PREFIX + "name")
     if not model_name:
         raise RegistrationError("No model name: pass a name, or set the card's 'name' field.")
-    saved = {k: tags[k] for k in (FLAVOR_TAG, SERIALIZATION_TAG) if k in tags}
+    saved = {k: tags[k] for k in (FLAVOR, SERIALIZATION) if k in tags}
     version = find_version(model_name, run_id, uri) or create_version(
         uri,
         model_name,
         run_id,
         model_id,
         saved,
-        tags.get("mlops.card.description", ""),
+        tags.get(CARD_PREFIX + "description", ""),
         f"run:{run_id}",
     )
     if alias:
@@ -320,8 +318,8 @@ def register_run(
         "registered",
         alias,
         model_uri=f"models:/{model_name}/{version.version}",
-        flavor=saved.get(FLAVOR_TAG),
-        serialization=saved.get(SERIALIZATION_TAG),
+        flavor=saved.get(FLAVOR),
+        serialization=saved.get(SERIALIZATION),
         model_id=model_id,
     )
 
@@ -329,8 +327,8 @@ def register_run(
 def _logged_model_of(client: Any, run: Any, name: str | None) -> str:
     """The LoggedModel of ``run`` named ``name``, else the one log_model() last made."""
     run_id = run.info.run_id
-    if name is None and LOGGED_MODEL_TAG in run.data.tags:
-        return str(run.data.tags[LOGGED_MODEL_TAG])
+    if name is None and LOGGED_MODEL_ID in run.data.tags:
+        return str(run.data.tags[LOGGED_MODEL_ID])
     outputs = run.outputs.model_outputs if run.outputs else []
     for output in outputs:
         if name is None or client.get_logged_model(output.model_id).name == name:

@@ -50,7 +50,7 @@ def _children(obj: Any) -> Iterator[Any]:
     if callable(get_params) and not isinstance(obj, type):
         try:
             yield from get_params(deep=False).values()
-        except Exception:  # a half-built estimator: its type still counts
+        except Exception:  # noqa: BLE001 - a half-built estimator: its type still counts
             return
     elif isinstance(obj, (list, tuple)):
         yield from obj

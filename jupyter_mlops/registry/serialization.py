@@ -58,7 +58,7 @@ def choose_format(model: Any) -> tuple[str, list[str] | None]:
         return CLOUDPICKLE, None
     try:
         untrusted = skops.io.get_untrusted_types(data=skops.io.dumps(model))
-    except Exception:  # a type skops cannot represent (a lambda, a C object...)
+    except Exception:  # noqa: BLE001 - a type skops cannot represent (a lambda, a C object...)
         return CLOUDPICKLE, None
     if any(_is_local(name.rsplit(".", 1)[0]) for name in untrusted):
         return CLOUDPICKLE, None

@@ -9,17 +9,37 @@ from typing import Any
 
 from ..errors import NotFoundError
 from ..jobs import spec
-from ..tracking import download_artifact, get_client, read_artifact_text
 
 # Tags written by a replay on the original run and on the replay run.
-REPLAY_OF = "mlops.replay.of"
-REPLAY_LAST_RUN = "mlops.replay.last_run"
-REPLAY_VERDICT = "mlops.replay.verdict"
-REPLAY_AT = "mlops.replay.at"
-REPLAY_DIFFERENCES = "mlops.replay.differences"
-REPLAY_TOLERANCES = "mlops.replay.tolerances"
-REPLAY_ALLOW_CHANGED_DATA = "mlops.replay.allow_changed_data"
-REPLAY_CHANGED_INPUTS = "mlops.replay.changed_inputs"
+from ..tags import (
+    REPLAY_ALLOW_CHANGED_DATA,
+    REPLAY_AT,
+    REPLAY_CHANGED_INPUTS,
+    REPLAY_DIFFERENCES,
+    REPLAY_LAST_RUN,
+    REPLAY_OF,
+    REPLAY_TOLERANCES,
+    REPLAY_VERDICT,
+)
+
+__all__ = [  # the tags named here are defined in tags.py
+    "NOT_REPRODUCED",
+    "REPLAY_ALLOW_CHANGED_DATA",
+    "REPLAY_AT",
+    "REPLAY_CHANGED_INPUTS",
+    "REPLAY_DIFFERENCES",
+    "REPLAY_LAST_RUN",
+    "REPLAY_OF",
+    "REPLAY_TOLERANCES",
+    "REPLAY_VERDICT",
+    "REPRODUCED",
+    "RunFacts",
+    "describe_package_changes",
+    "dict_changes",
+    "load_run",
+    "package_changes",
+]
+from ..tracking import download_artifact, get_client, read_artifact_text
 
 REPRODUCED = "reproduced"
 NOT_REPRODUCED = "not reproduced"

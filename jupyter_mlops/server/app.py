@@ -8,6 +8,7 @@ from pathlib import Path
 from jupyter_server.extension.application import ExtensionApp
 from traitlets import Bool, Float, Unicode
 
+from .config_handlers import ConfigHandler
 from .governance_handlers import InventoryHandler
 from .handlers import HealthHandler, ModelHandler, ModelsHandler, ReceiptHandler
 from .job_activity import JobActivity
@@ -19,6 +20,7 @@ RUN = r"(?P<run_id>[^/]+)"
 
 ROUTES = [
     (r"mlops/health", HealthHandler),
+    (r"mlops/config", ConfigHandler),
     (r"mlops/models", ModelsHandler),
     (r"mlops/models/(?P<name>[^/]+)", ModelHandler),
     (r"mlops/inventory", InventoryHandler),
@@ -147,7 +149,7 @@ class MlopsApp(ExtensionApp):
                 posted = post_alerts(str(self.alert_webhook_url), self.resolved_tracking_uri())
                 if posted:
                     self.log.info("jupyter-mlops: posted %d new alert(s)", posted)
-            except Exception as exc:  # the webhook or the store may be down: retry later
+            except Exception as exc:  # noqa: BLE001 - the webhook or the store may be down: retry later
                 self.log.warning("jupyter-mlops: alerts not posted: %s", exc)
 
     def _warm(self) -> None:
@@ -156,5 +158,5 @@ class MlopsApp(ExtensionApp):
             if uri.startswith("sqlite:///") and not Path(uri[len("sqlite:///") :]).exists():
                 return  # no store yet: starting Jupyter must not create one
             self.models_cache.response_json(uri)
-        except Exception as exc:  # the first request reports it to the user
+        except Exception as exc:  # noqa: BLE001 - the first request reports it to the user
             self.log.info("jupyter-mlops: models cache not warmed: %s", exc)

@@ -66,46 +66,25 @@ def run_url(tracking_uri: str, experiment_id: str | None, run_id: str | None) ->
     return f"{tracking_uri.rstrip('/')}/#/experiments/{experiment_id}/runs/{run_id}"
 
 
-def _card_of(tags: dict[str, str]) -> dict[str, Any] | None:
-    from ..card import TAG_PREFIX, ModelCard
-    from ..errors import InvalidCardError
-
-    if not any(key.startswith(TAG_PREFIX) for key in tags):
-        return None
-    try:
-        return ModelCard.from_tags(tags).model_dump(mode="json")
-    except (InvalidCardError, ValueError):
-        # A card written by another schema version: show its raw fields.
-        return {k[len(TAG_PREFIX) :]: v for k, v in tags.items() if k.startswith(TAG_PREFIX)}
-
-
 def _describe_model(name: str, uri: str) -> DescribeModel:
     from ..registry import describe_model
     from ..tracking import get_client
 
     data = describe_model(name, uri)
     experiments: dict[str, str | None] = {}
-    by_version: dict[str, list[str]] = {}
-    for alias, number in data.get("aliases", {}).items():
-        by_version.setdefault(str(number), []).append(alias)
     versions = []
     for version in data.pop("versions"):
         run_id = version.get("run_id")
         if run_id and run_id not in experiments and uri.startswith(("http://", "https://")):
+            from mlflow.exceptions import MlflowException
+
             try:
                 experiments[run_id] = str(get_client(uri).get_run(run_id).info.experiment_id)
-            except Exception:  # a deleted run: the version stays listed without a link
+            except MlflowException:  # a deleted run: the version stays listed without a link
                 experiments[run_id] = None
         versions.append(
             ModelVersionInfo(
-                **{
-                    **known_fields(ModelVersionInfo, version),
-                    # search_model_versions leaves aliases out; the model lists them all.
-                    "aliases": sorted(
-                        {*version.get("aliases", []), *by_version.get(version["version"], [])}
-                    ),
-                },
-                card=_card_of(version["tags"]),
+                **known_fields(ModelVersionInfo, version),
                 receipt_url=f"receipts/{run_id}" if run_id else None,
                 run_url=run_url(uri, experiments.get(run_id or ""), run_id),
             )

@@ -60,7 +60,7 @@ class JobActivity:
             running = await IOLoop.current().run_in_executor(
                 None, local_jobs_running, self.tracking_uri()
             )
-        except Exception:  # no store yet, or the tracking server is down: nothing to note
+        except Exception:  # noqa: BLE001 - no store yet, or the tracking server is down: nothing to note
             return False
         if running:
             self.web_settings[SETTING] = utcnow()

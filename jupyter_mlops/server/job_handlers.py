@@ -118,7 +118,7 @@ def job_request(body: CreateJob, root_dir: str, executor: str, tracking_uri: str
         notebook=inside(body.path, "notebook path"),
         parameters=body.parameters,
         sweep=body.sweep,
-        from_text=getattr(body, "from_text", False),
+        from_text=body.from_text,
         experiment=body.experiment,
         timeout=body.timeout,
         kernel_name=body.kernel_name,

@@ -145,6 +145,11 @@ class CreateJob(_Contract):
     path: str = Field(description="Notebook path relative to the server root.")
     parameters: dict[str, JsonValue] = Field(default_factory=dict)
     sweep: dict[str, list[JsonValue]] = Field(default_factory=dict)
+    from_text: bool = Field(
+        default=False,
+        description="Parameter and sweep values are text, coerced by the notebook's typed "
+        "parameters contract, exactly as the CLI does.",
+    )
     experiment: str | None = Field(default=None, description="MLflow experiment name.")
     timeout: float | None = Field(default=None, gt=0, description="Seconds before the job stops.")
     kernel_name: str | None = Field(default=None, description="Default: the notebook's kernel.")
@@ -253,6 +258,20 @@ class HealthResponse(_Contract):
     tracking_uri: str
 
 
+class DescribeConfig(_Contract):
+    """Body of ``GET mlops/config``: what the server's job executor can do, for the UI.
+
+    It names no tracking URI: a URI may carry credentials.
+    """
+
+    executor: str
+    """Name of the configured executor (``local``, ``dask``, or one registered by entry point)."""
+    features: dict[str, bool]
+    """The executor's ``supported_features()``: cancel, timeout, resources..."""
+    tracking_uri_is_remote: bool
+    """Whether runs are tracked on an MLflow server (which has run pages to link to)."""
+
+
 class ErrorResponse(_Contract):
     """Body of every error answer: a stable code and a message for the user."""
 
@@ -280,6 +299,7 @@ CONTRACT: tuple[type[BaseModel], ...] = (
     InventoryRow,
     ListInventoryResponse,
     HealthResponse,
+    DescribeConfig,
     ErrorResponse,
 )
 """Every model of the contract, in the order ``tokens.ts`` mirrors them."""

@@ -31,6 +31,15 @@ OPERATIONS: dict[str, dict[str, Operation]] = {
     "/mlops/health": {
         "get": ("Version and tracking URI in effect", None, m.HealthResponse, 200, {}),
     },
+    "/mlops/config": {
+        "get": (
+            "The job executor and the features it supports",
+            None,
+            m.DescribeConfig,
+            200,
+            {},
+        ),
+    },
     "/mlops/models": {
         "get": (
             "List registered models (cached, refreshed incrementally)",

@@ -11,6 +11,8 @@ import warnings
 from pathlib import Path
 from typing import Any
 
+from ..tags import SOURCE_NAME
+
 TRAINING = "training"
 EVALUATION = "evaluation"
 _FIELDS = ("name", "digest", "source_type", "source", "schema", "profile")
@@ -19,10 +21,12 @@ _FIELDS = ("name", "digest", "source_type", "source", "schema", "profile")
 def _source(notebook: str | None) -> Any:
     from mlflow.data.code_dataset_source import CodeDatasetSource
 
-    return CodeDatasetSource(tags={"mlflow.source.name": notebook or "interactive"})
+    return CodeDatasetSource(tags={SOURCE_NAME: notebook or "interactive"})
 
 
-def frame_dataset(data: Any, name: str, context: str, notebook: str | None = None) -> dict:
+def frame_dataset(
+    data: Any, name: str, context: str, notebook: str | None = None
+) -> dict[str, Any]:
     """An MLflow dataset of an in-memory table (pandas, or anything numpy takes)."""
     import numpy as np
     from mlflow.data.numpy_dataset import from_numpy
@@ -37,7 +41,7 @@ def frame_dataset(data: Any, name: str, context: str, notebook: str | None = Non
     return _as_dict(dataset, context)
 
 
-def file_datasets(fingerprints: list[dict[str, Any]], base: Path) -> list[dict]:
+def file_datasets(fingerprints: list[dict[str, Any]], base: Path) -> list[dict[str, Any]]:
     """The card's input files, from the receipt's fingerprints (missing files are skipped)."""
     from mlflow.data.dataset_source_registry import resolve_dataset_source
     from mlflow.data.meta_dataset import MetaDataset
@@ -54,13 +58,13 @@ def file_datasets(fingerprints: list[dict[str, Any]], base: Path) -> list[dict]:
     return found
 
 
-def _as_dict(dataset: Any, context: str) -> dict:
+def _as_dict(dataset: Any, context: str) -> dict[str, Any]:
     entity = dataset._to_mlflow_entity()
     return {**{key: getattr(entity, key) for key in _FIELDS}, "context": context}
 
 
 def log_datasets(
-    tracking_uri: str, run_id: str, datasets: list[dict], model_id: str | None
+    tracking_uri: str, run_id: str, datasets: list[dict[str, Any]], model_id: str | None
 ) -> None:
     """Log ``datasets`` as inputs of the run (and, for evaluations, of ``model_id``)."""
     if not datasets:

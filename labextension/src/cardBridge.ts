@@ -1,7 +1,7 @@
 import type { ISessionContext } from '@jupyterlab/apputils';
 import type { Kernel } from '@jupyterlab/services';
 
-import { INotebookHandle, METADATA_KEY } from './notebookView';
+import { INotebookHandle, METADATA_KEY } from './notebookHandle';
 
 /**
  * The comm target the kernel-side card editor (`mlops.card_editor()`) opens

@@ -14,7 +14,7 @@ import type { Widget } from '@lumino/widgets';
 
 import { bridgeCards } from './cardBridge';
 import { mlopsIcon } from './icon';
-import { INotebookHandle } from './notebookView';
+import { INotebookHandle } from './notebookHandle';
 import { MlopsSidebar } from './panel';
 
 /** Command ids. */

@@ -1,6 +1,8 @@
 import React from 'react';
 
-import { JobsModel, formatDuration, isActive, progress } from './model';
+import { JobsModel, formatDuration, isActive, progress } from './jobsModel';
+import { RunLink } from './runLink';
+import { ServerConfigModel } from './serverConfig';
 import { IDescribeJob, JobStatus } from './tokens';
 
 const STATUSES: Array<JobStatus | ''> = [
@@ -15,9 +17,11 @@ const STATUSES: Array<JobStatus | ''> = [
 /** "Jobs": every job on the tracking server, live. */
 export function JobsView(props: {
   jobs: JobsModel;
+  config: ServerConfigModel;
   onOpen: (path: string) => void;
 }): JSX.Element {
-  const { jobs } = props;
+  const { jobs, config } = props;
+  const canCancel = config.supports('cancel');
   return (
     <div className="jp-mlops-JobsView">
       <div className="jp-mlops-Toolbar">
@@ -55,7 +59,13 @@ export function JobsView(props: {
       ) : (
         <ul className="jp-mlops-JobList">
           {jobs.jobs.map(job => (
-            <JobRow key={job.run_id} job={job} jobs={jobs} onOpen={props.onOpen} />
+            <JobRow
+              key={job.run_id}
+              job={job}
+              jobs={jobs}
+              canCancel={canCancel}
+              onOpen={props.onOpen}
+            />
           ))}
         </ul>
       )}
@@ -66,6 +76,8 @@ export function JobsView(props: {
 function JobRow(props: {
   job: IDescribeJob;
   jobs: JobsModel;
+  /** Whether the server's executor can stop a running job. */
+  canCancel: boolean;
   onOpen: (path: string) => void;
 }): JSX.Element {
   const { job, jobs } = props;
@@ -136,17 +148,8 @@ function JobRow(props: {
             Open output
           </button>
         )}
-        {job.run_url && (
-          <a
-            className="jp-mlops-RunLink"
-            href={job.run_url}
-            target="_blank"
-            rel="noopener noreferrer"
-          >
-            MLflow run
-          </a>
-        )}
-        {isActive(job) && (
+        <RunLink url={job.run_url} runId={job.run_id} />
+        {props.canCancel && isActive(job) && (
           <button
             type="button"
             className="jp-mlops-LinkButton jp-mlops-Cancel"

@@ -1,13 +1,9 @@
 import React from 'react';
 
-import { ModelsModel } from './model';
-import {
-  IDescribeModel,
-  IDescribeReceipt,
-  IModelSummary,
-  IModelVersionInfo,
-  JsonValue
-} from './tokens';
+import { allowedValues, loadCardSchema } from './cardSchema';
+import { ModelsModel } from './modelsModel';
+import { IDescribeModel, IModelSummary } from './tokens';
+import { VersionRow } from './versionView';
 
 /** "Models": the registered models, searchable, each expandable to its versions. */
 export function ModelsView(props: { models: ModelsModel }): JSX.Element {
@@ -18,6 +14,7 @@ export function ModelsView(props: { models: ModelsModel }): JSX.Element {
   const [filter, setFilter] = React.useState('');
   const [risk, setRisk] = React.useState('');
   const [status, setStatus] = React.useState('');
+  const riskTiers = useRiskTiers();
   const alerts = models.alertCount;
   return (
     <div className="jp-mlops-ModelsView">
@@ -37,9 +34,11 @@ export function ModelsView(props: { models: ModelsModel }): JSX.Element {
           onChange={event => setRisk(event.target.value)}
         >
           <option value="">Risk</option>
-          <option value="low">low</option>
-          <option value="medium">medium</option>
-          <option value="high">high</option>
+          {riskTiers.map(tier => (
+            <option key={tier} value={tier}>
+              {tier}
+            </option>
+          ))}
         </select>
         <select
           className="jp-mlops-Input jp-mlops-StatusFilter"
@@ -75,6 +74,26 @@ export function ModelsView(props: { models: ModelsModel }): JSX.Element {
       <ModelsBody models={models} filter={filter} risk={risk} status={status} />
     </div>
   );
+}
+
+/** The risk tiers a card allows, from the card's schema; none until it is read. */
+function useRiskTiers(): string[] {
+  const [tiers, setTiers] = React.useState<string[]>([]);
+  React.useEffect(() => {
+    let live = true;
+    loadCardSchema()
+      .then(body => {
+        if (live) {
+          setTiers(allowedValues(body.json_schema, 'risk_tier') ?? []);
+        }
+      })
+      // The filter is a convenience: without the schema it offers no tiers.
+      .catch(() => undefined);
+    return () => {
+      live = false;
+    };
+  }, []);
+  return tiers;
 }
 
 function ModelsBody(props: {
@@ -242,115 +261,5 @@ function ModelRow(props: {
         </div>
       )}
     </li>
-  );
-}
-
-function VersionRow(props: {
-  version: IModelVersionInfo;
-  models: ModelsModel;
-}): JSX.Element {
-  const { version, models } = props;
-  const [receipt, setReceipt] = React.useState<IDescribeReceipt | undefined>();
-  const showReceipt = async (): Promise<void> => {
-    if (version.receipt_url) {
-      setReceipt(await models.receipt(version.receipt_url));
-    }
-  };
-  const card = Object.entries(version.card ?? {}).filter(
-    ([, value]) => !isEmpty(value)
-  );
-  return (
-    <div className="jp-mlops-Version" data-version={version.version}>
-      <div className="jp-mlops-VersionHeader">
-        <span className="jp-mlops-VersionNumber">v{version.version}</span>
-        {version.aliases.map(alias => (
-          <span key={alias} className="jp-mlops-Alias">
-            {alias}
-          </span>
-        ))}
-        {version.created_at !== null && (
-          <span className="jp-mlops-VersionDate">
-            {new Date(version.created_at).toLocaleDateString()}
-          </span>
-        )}
-        {version.replay && (
-          <span
-            className={`jp-mlops-Replay jp-mod-${
-              version.replay.reproduced ? 'reproduced' : 'not-reproduced'
-            }`}
-            title={`Last replay: run ${version.replay.replay_run_id}`}
-          >
-            {version.replay.reproduced ? 'reproduced' : 'not reproduced'}
-            {version.replay.at !== null &&
-              ` ${new Date(version.replay.at * 1000).toLocaleDateString()}`}
-          </span>
-        )}
-      </div>
-      {card.length > 0 && (
-        <dl className="jp-mlops-ModelFields jp-mlops-VersionCard">
-          {card.map(([field, value]) => (
-            <React.Fragment key={field}>
-              <dt>{field}</dt>
-              <dd>{typeof value === 'string' ? value : JSON.stringify(value)}</dd>
-            </React.Fragment>
-          ))}
-        </dl>
-      )}
-      <div className="jp-mlops-JobActions">
-        {version.receipt_url && (
-          <button
-            type="button"
-            className="jp-mlops-LinkButton jp-mlops-ShowReceipt"
-            onClick={() => void showReceipt()}
-          >
-            Receipt
-          </button>
-        )}
-        {version.run_url && (
-          <a
-            className="jp-mlops-RunLink"
-            href={version.run_url}
-            target="_blank"
-            rel="noopener noreferrer"
-          >
-            MLflow run
-          </a>
-        )}
-      </div>
-      {receipt && <ReceiptView receipt={receipt.receipt} />}
-    </div>
-  );
-}
-
-function ReceiptView(props: { receipt: Record<string, JsonValue> }): JSX.Element {
-  const { receipt } = props;
-  const notebook = receipt.notebook as Record<string, JsonValue> | undefined;
-  const git = receipt.git as Record<string, JsonValue> | null | undefined;
-  const env = receipt.environment as Record<string, JsonValue> | undefined;
-  const rows: Array<[string, string]> = [
-    ['notebook sha256', String(notebook?.sha256 ?? '—').slice(0, 12)],
-    ['git commit', git ? `${String(git.commit).slice(0, 10)}${git.dirty ? ' (dirty)' : ''}` : '—'],
-    ['python', String(env?.python ?? '—')],
-    ['host', String(env?.host ?? '—')],
-    ['parameters', JSON.stringify(receipt.parameters ?? {})]
-  ];
-  return (
-    <dl className="jp-mlops-ModelFields jp-mlops-Receipt">
-      {rows.map(([key, value]) => (
-        <React.Fragment key={key}>
-          <dt>{key}</dt>
-          <dd>{value}</dd>
-        </React.Fragment>
-      ))}
-    </dl>
-  );
-}
-
-function isEmpty(value: JsonValue): boolean {
-  return (
-    value === null ||
-    value === '' ||
-    (Array.isArray(value) && value.length === 0) ||
-    (typeof value === 'object' && value !== null && Object.keys(value).length === 0)
   );
 }

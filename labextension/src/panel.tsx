@@ -2,10 +2,13 @@ import { ReactWidget } from '@jupyterlab/ui-components';
 import type { Message } from '@lumino/messaging';
 import React from 'react';
 
+import { JobsModel } from './jobsModel';
 import { JobsView } from './jobsView';
-import { JobsModel, ModelsModel } from './model';
+import { ModelsModel } from './modelsModel';
 import { ModelsView } from './modelsView';
-import { INotebookHandle, NotebookView } from './notebookView';
+import { INotebookHandle } from './notebookHandle';
+import { NotebookView } from './notebookView';
+import { ServerConfigModel } from './serverConfig';
 
 /** The sidebar's tabs. */
 export type SidebarTab = 'notebook' | 'jobs' | 'models';
@@ -21,7 +24,8 @@ const TABS: Array<[SidebarTab, string]> = [
  *
  * Nothing is fetched until the panel is first shown, so JupyterLab starts
  * without waiting on the tracking server; jobs are polled only while the
- * Jobs tab is visible.
+ * Jobs tab is visible. The server's job configuration is read once, on the
+ * first show, and decides which job actions are offered.
  */
 export class MlopsSidebar extends ReactWidget {
   constructor(options: { openFile: (path: string) => void }) {
@@ -30,10 +34,12 @@ export class MlopsSidebar extends ReactWidget {
     this.addClass('jp-mlops-Panel');
     this.jobs.subscribe(() => this.update());
     this.models.subscribe(() => this.update());
+    this.config.subscribe(() => this.update());
   }
 
   readonly jobs = new JobsModel();
   readonly models = new ModelsModel();
+  readonly config = new ServerConfigModel();
 
   get tab(): SidebarTab {
     return this._tab;
@@ -100,11 +106,18 @@ export class MlopsSidebar extends ReactWidget {
         return (
           <NotebookView
             notebook={this._notebook}
+            config={this.config}
             onLaunched={() => this.showTab('jobs')}
           />
         );
       case 'jobs':
-        return <JobsView jobs={this.jobs} onOpen={this._openFile} />;
+        return (
+          <JobsView
+            jobs={this.jobs}
+            config={this.config}
+            onOpen={this._openFile}
+          />
+        );
       default:
         return <ModelsView models={this.models} />;
     }
@@ -114,6 +127,7 @@ export class MlopsSidebar extends ReactWidget {
     if (!this.isVisible) {
       return;
     }
+    void this.config.load();
     if (this._tab === 'jobs') {
       this.jobs.start();
     } else {

@@ -115,6 +115,11 @@ export interface ICreateJob {
   path: string;
   parameters?: Record<string, JsonValue>;
   sweep?: Record<string, JsonValue[]>;
+  /**
+   * Parameter and sweep values are text, coerced by the notebook's typed
+   * parameters contract, exactly as the CLI does.
+   */
+  from_text?: boolean;
   experiment?: string | null;
   timeout?: number | null;
   kernel_name?: string | null;
@@ -199,6 +204,16 @@ export interface IListInventoryResponse {
 export interface IHealthResponse {
   version: string;
   tracking_uri: string;
+}
+
+/** Mirrors `DescribeConfig`, the body of `GET mlops/config`. */
+export interface IDescribeConfig {
+  /** The configured executor: `local`, `dask` or one registered by entry point. */
+  executor: string;
+  /** The executor's supported features, by name (`cancel`, `resources`...). */
+  features: Record<string, boolean>;
+  /** Whether runs are tracked on an MLflow server. */
+  tracking_uri_is_remote: boolean;
 }
 
 /** Mirrors `ErrorResponse`, the body of every error answer. */

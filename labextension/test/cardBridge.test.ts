@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { samePath, takeCard } from '../src/cardBridge';
-import { INotebookHandle } from '../src/notebookView';
+import { INotebookHandle } from '../src/notebookHandle';
 
 function notebook(path: string): INotebookHandle & { stored: Map<string, unknown> } {
   const stored = new Map<string, unknown>();

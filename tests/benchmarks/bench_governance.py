@@ -41,7 +41,8 @@ def populate(db: Path, models: int, versions: int) -> float:
     from mlflow.store.model_registry.sqlalchemy_store import SqlAlchemyStore as Registry
     from mlflow.store.tracking.sqlalchemy_store import SqlAlchemyStore as Tracking
 
-    from jupyter_mlops.governance.evaluate import EVAL_EXPERIMENT, EVAL_TAG
+    from jupyter_mlops.governance.evaluate import EVAL_EXPERIMENT
+    from jupyter_mlops.tags import EVAL_PREFIX
 
     start = time.perf_counter()
     tracking = Tracking(f"sqlite:///{db}", str(db.parent / "artifacts"))
@@ -75,7 +76,7 @@ def populate(db: Path, models: int, versions: int) -> float:
             run.info.run_id,
             metrics=[Metric("accuracy", 0.9 + (i % 10) / 100, now, 0)],
             params=[],
-            tags=[RunTag(EVAL_TAG + "model", name), RunTag(EVAL_TAG + "version", "3")],
+            tags=[RunTag(EVAL_PREFIX + "model", name), RunTag(EVAL_PREFIX + "version", "3")],
         )
     registry.engine.dispose()
     tracking.engine.dispose()

@@ -166,7 +166,7 @@ class DaskExecutor(Executor):
 
                 client = _client(self.address)
                 client.cancel([Future(key, client)], force=True)
-            except Exception:  # the runner still sees the cancel request if it ever starts
+            except Exception:  # noqa: BLE001 - the runner still sees the cancel request if it ever starts
                 pass
         return False
 

@@ -142,7 +142,7 @@ def _launched(ticket: str, job: _JobProcess, reply_fd: int) -> int:
     facts = {spec.TICKET: ticket, spec.PID: me.pid, spec.PID_START: me.create_time()}
     try:
         run_id = create_requested_run(request, {**facts, spec.HOST: socket.gethostname()})
-    except BaseException as exc:
+    except BaseException as exc:  # noqa: BLE001 - any failure is reported to the submitter
         reply.send({"error": error_to_dict(exc)})
         if warm is not None:
             warm.discard()
@@ -167,7 +167,7 @@ def _start_kernel(kernel_name: str, cwd: str, tracking_uri: str) -> Any:
 
     try:
         return WarmKernel(kernel_name, cwd, {"MLFLOW_TRACKING_URI": tracking_uri})
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - papermill starts the kernel and reports why
         log.warning("no kernel started ahead (%s); papermill starts it", exc)
         return None
 
@@ -178,7 +178,7 @@ def _ready(warm: Any) -> Any:
         return None
     try:
         warm.wait_ready()
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - papermill starts the kernel and reports why
         log.warning("the kernel started ahead is not ready (%s); papermill starts one", exc)
         warm.discard()
         return None

@@ -1,0 +1,93 @@
+"""Every ``mlops.*`` tag and artifact path this package writes to MLflow, defined once.
+
+Runs, model versions and registered models carry these; the REST API and the sidebar read
+them back. A name changes here or nowhere.
+"""
+
+from __future__ import annotations
+
+# Run tags. A job is a run tagged JOB="true"; everything the runner needs is on the run.
+JOB = "mlops.job"
+NOTEBOOK = "mlops.job.notebook"
+NOTEBOOK_NAME = "mlops.job.notebook_name"
+CWD = "mlops.job.cwd"
+EXECUTOR = "mlops.job.executor"
+TIMEOUT = "mlops.job.timeout"
+KERNEL = "mlops.job.kernel"
+PARAMETERS = "mlops.job.parameters"
+SUBMITTED_AT = "mlops.job.submitted_at"
+CELLS_DONE = "mlops.job.cells_done"
+CELLS_TOTAL = "mlops.job.cells_total"
+HEARTBEAT = "mlops.job.heartbeat"
+PID = "mlops.job.pid"
+PID_START = "mlops.job.pid_start"
+HOST = "mlops.job.host"
+CANCEL = "mlops.job.cancel_requested"
+REASON = "mlops.job.failure_reason"
+FAILED_CELL = "mlops.job.failed_cell"
+ATTEMPT = "mlops.job.attempt"  # 1 on the first start; a Dask retry after a lost worker adds one
+MAX_ATTEMPTS = "mlops.job.max_attempts"
+INCLUDES = "mlops.job.includes"  # JSON list of names uploaded beside the notebook under input/
+RESOURCES = "mlops.job.resources"  # JSON {name: amount}: Dask worker resources the job needs
+DASK_KEY = "mlops.job.dask_key"
+KERNEL_READY = "mlops.job.kernel_ready"  # "ahead" or "pool": its kernel was ready before it ran
+TICKET = "mlops.job.ticket"  # names the local runner process started before the run existed
+ENAME = "mlops.job.ename"
+EVALUE = "mlops.job.evalue"
+SWEEP = "mlops.sweep"
+SWEEP_SIZE = "mlops.sweep.size"
+SWEEP_FAIL_FAST = "mlops.sweep.fail_fast"
+SWEEP_MAX_CONCURRENCY = "mlops.sweep.max_concurrency"
+PARENT = "mlflow.parentRunId"
+RUN_NAME = "mlflow.runName"
+SOURCE_NAME = "mlflow.source.name"  # MLflow's own: where the run came from
+SOURCE_TYPE = "mlflow.source.type"
+
+INPUT_DIR = "input"
+OUTPUT_DIR = "output"
+RECEIPT = "receipt.json"
+SUBMIT_PROVENANCE = "provenance/submit.json"
+
+# The model card, mirrored onto runs and model versions as mlops.card.<field>.
+CARD_PREFIX = "mlops.card."
+
+# Registration (on runs and model versions).
+REGISTRATION_ID = "mlops.registration_id"  # checked before a retried create: one version per id
+INTERACTIVE = "mlops.interactive"  # a run made from a notebook cell, not a job
+FLAVOR = "mlops.flavor"
+SERIALIZATION = "mlops.serialization"
+LOGGED_MODEL_ID = "mlops.logged_model_id"  # on a run: the LoggedModel log_model() made
+REGISTERED_PREFIX = "mlops.registered."  # on a run: mlops.registered.<model> = version
+TRACKED_CELL = "mlops.tracked_cell"
+
+# Provenance receipt facts copied onto the run, to search by.
+RECEIPT_PREFIX = "mlops.receipt."
+
+# Replays of a run.
+REPLAY_OF = "mlops.replay.of"
+REPLAY_LAST_RUN = "mlops.replay.last_run"
+REPLAY_VERDICT = "mlops.replay.verdict"
+REPLAY_AT = "mlops.replay.at"
+REPLAY_DIFFERENCES = "mlops.replay.differences"
+REPLAY_TOLERANCES = "mlops.replay.tolerances"
+REPLAY_ALLOW_CHANGED_DATA = "mlops.replay.allow_changed_data"
+REPLAY_CHANGED_INPUTS = "mlops.replay.changed_inputs"
+
+# Governance: evaluation runs, monitoring facts on model versions, audit events.
+EVAL_PREFIX = "mlops.eval."
+MONITOR_PREFIX = "mlops.monitor."
+LAST_EVAL_AT = MONITOR_PREFIX + "last_eval_at"
+LAST_EVAL_RUN = MONITOR_PREFIX + "last_eval_run"
+LAST_EVAL_VERSION = MONITOR_PREFIX + "last_eval_version"
+DRIFT_STATUS = MONITOR_PREFIX + "drift_status"
+DRIFT_REASONS = MONITOR_PREFIX + "drift_reasons"
+ALERT_STATUS = MONITOR_PREFIX + "alert_status"
+ALERT_REASONS = MONITOR_PREFIX + "alert_reasons"
+LOADED_AT = MONITOR_PREFIX + "loaded_at"
+NOTIFIED_RUN = MONITOR_PREFIX + "notified_run"
+AUDIT_PREFIX = "mlops.audit."
+
+
+def vocabulary() -> dict[str, str]:
+    """Every name defined here and its tag or path, for the REST schema and the sidebar."""
+    return {k: v for k, v in globals().items() if k.isupper() and isinstance(v, str)}
