@@ -105,7 +105,6 @@ def _job_row(job: Any) -> list[Any]:
 def cmd_run(args: argparse.Namespace, out: Output) -> int:
     from .jobs.query import failure_message
     from .jobs.submit import submit
-    from .registry.best import register_best
     from .run_options import job_request
 
     request = job_request(args, args.notebook, args.tracking_uri)
@@ -136,6 +135,8 @@ def cmd_run(args: argparse.Namespace, out: Output) -> int:
     failed = [j for j in jobs if j.status != "FINISHED"]
     lines += [failure_message(j) for j in failed]
     if parent and args.select and len(failed) < len(jobs):
+        from .registry.best import register_best
+
         best, registration = register_best(
             parent, args.select, args.register, tracking_uri=args.tracking_uri
         )
