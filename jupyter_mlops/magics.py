@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import shlex
 from collections.abc import Callable
 from pathlib import Path
@@ -14,6 +13,20 @@ from IPython.core.magic import Magics, line_cell_magic, magics_class
 
 from .errors import MlopsError, NotebookError
 from .run_options import add_launch_options
+from .views import (
+    card_text,
+    finished_text,
+    jobs_text,
+    models_text,
+    params_text,
+    receipt_text,
+    submitted_text,
+)
+
+
+def say(text: object) -> None:
+    """A magic's result, written to the cell's output."""
+    print(text)  # noqa: T201 - the cell's output is where a magic answers
 
 
 class _HelpShown(Exception):
@@ -173,66 +186,40 @@ class MlopsMagics(Magics):
 
             return card_editor(notebook=str(notebook))
         card = write_card(notebook, apply_updates(read_card(notebook), args.set))
-        data = card.model_dump(mode="json")
-        lines = [
-            f"{k:22} {json.dumps(v) if isinstance(v, list | dict) else v}" for k, v in data.items()
-        ]
-        print(f"Saved the card to {notebook}; reload the notebook to see it in its metadata.")
-        print("\n".join(lines))
+        say(f"Saved the card to {notebook}; reload the notebook to see it in its metadata.")
+        say(card_text(card))
         return None
 
     def handle_params(self, args: argparse.Namespace) -> None:
-        from .commands import _table
         from .params import read_parameters
 
         notebook = self._notebook(args.notebook)
-        contract = read_parameters(str(notebook))
-        if not contract.has_cell:
-            print(f"{notebook.name} has no cell tagged 'parameters': it runs with no parameters.")
-            return
-        rows = [[p.name, p.type, repr(p.default), p.help] for p in contract.parameters]
-        print(_table(rows, ["NAME", "TYPE", "DEFAULT", "HELP"]))
+        say(params_text(read_parameters(str(notebook)), notebook.name))
 
     def handle_run(self, args: argparse.Namespace) -> None:
-        from .commands import _job_row, _table
-        from .jobs.query import failure_message
         from .jobs.submit import submit
         from .run_options import job_request
 
         notebook = self._notebook(args.notebook)
         submission = submit(job_request(args, notebook))
-        if submission.is_sweep:
-            print(
-                f"Submitted sweep {submission.run_id} with {len(submission.runs)} runs of the "
-                f"saved {notebook.name}."
-            )
-        else:
-            print(f"Submitted job {submission.run_id} of the saved {notebook.name}.")
+        say(submitted_text(submission, notebook))
         if not args.wait:
-            print("Follow it with %mlops jobs, or jupyter_mlops.job_monitor().")
+            say("Follow it with %mlops jobs, or jupyter_mlops.job_monitor().")
             return
-        jobs = submission.wait()
-        header = ["RUN", "STATUS", "KIND", "CELLS", "TIME", "REASON", "NOTEBOOK"]
-        print(_table([_job_row(j) for j in jobs], header))
-        for job in jobs:
-            if job.status != "FINISHED":
-                print(failure_message(job))
+        say(finished_text(submission.wait()))
 
     def handle_jobs(self, args: argparse.Namespace) -> None:
-        from .commands import _job_row, _table
         from .jobs.query import list_jobs
 
         if args.limit < 1:
             raise UsageError(f"%mlops jobs: --limit must be at least 1, got {args.limit}.")
-        jobs = list_jobs(args.status, max_results=args.limit)
-        header = ["RUN", "STATUS", "KIND", "CELLS", "TIME", "REASON", "NOTEBOOK"]
-        print(_table([_job_row(j) for j in jobs], header) if jobs else "no jobs")
+        say(jobs_text(list_jobs(args.status, max_results=args.limit)))
 
     def handle_cancel(self, args: argparse.Namespace) -> None:
         from .jobs.cancel import cancel_job
 
         job = cancel_job(args.run_id)
-        print(f"{job.run_id} {job.status}")
+        say(f"{job.run_id} {job.status}")
 
     def handle_register(self, args: argparse.Namespace) -> Any:
         from .config import get_settings
@@ -256,29 +243,28 @@ class MlopsMagics(Magics):
             input_example=example,
             notebook=str(notebook) if notebook else None,
         )
-        print(registration)
+        say(registration)
         if registration.version is not None:
             uri = get_settings().tracking_uri
-            print(model_version_link(uri, registration.name, registration.version))
+            say(model_version_link(uri, registration.name, registration.version))
         return None
 
     def handle_promote(self, args: argparse.Namespace) -> None:
         from .governance.promotion import promote
 
-        print(
+        say(
             promote(args.name, args.version, args.alias, approver=args.approver, reason=args.reason)
         )
 
     def handle_models(self, args: argparse.Namespace) -> None:
-        from .commands import models_text
         from .registry import list_models
 
-        print(models_text(list_models()))
+        say(models_text(list_models()))
 
     def handle_receipt(self, args: argparse.Namespace) -> None:
-        from .provenance import get_receipt, receipt_summary
+        from .provenance import get_receipt
 
-        print(json.dumps(receipt_summary(get_receipt(args.run_id)), indent=2, default=str))
+        say(receipt_text(get_receipt(args.run_id)))
 
     def handle_track(self, args: argparse.Namespace, cell: str) -> None:
         from .config import get_settings
@@ -301,8 +287,8 @@ class MlopsMagics(Magics):
             if notebook
             else " without a notebook snapshot (add --notebook PATH for one)"
         )
-        print(f"Tracked run {tracked.run_id}: {tracked.status}{snapshot}.")
-        print(run_link(get_settings().tracking_uri, tracked.experiment_id, tracked.run_id))
+        say(f"Tracked run {tracked.run_id}: {tracked.status}{snapshot}.")
+        say(run_link(get_settings().tracking_uri, tracked.experiment_id, tracked.run_id))
 
 
 # ``%mlops?`` shows the magic function's docstring: make it the class's.

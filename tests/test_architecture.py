@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent / "jupyter_mlops"
-SURFACES = ("widgets", "server", "cli", "magics", "commands", "governance_cli", "pytest_plugin")
+SURFACES = ("widgets", "server", "cli", "magics", "views", "pytest_plugin")
 CORE = ("card", "params", "tracking", "jobs", "registry", "governance", "reproduce", "provenance")
 MAX_LINES = 350
 

@@ -22,7 +22,7 @@ def test_sweep_with_progress_then_jobs_and_receipts(mlops_notebook):
     swept = run_cli("run", str(nb), "--sweep", "x=1,2", "--experiment", "cli-sweep", "--wait")
 
     assert swept.returncode == 0, swept.stderr
-    assert "submitted sweep" in swept.stderr
+    assert "Submitted sweep" in swept.stderr
     assert "runs 2/2" in swept.stderr  # the progress line reached the end
     assert swept.stdout.count("FINISHED") == 2
     listed = run_cli("jobs", "--status", "FINISHED", "--json")

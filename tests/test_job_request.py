@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from jupyter_mlops.cli import _parser
+from jupyter_mlops.cli import build_parser as cli_parser
 from jupyter_mlops.config import get_settings
 from jupyter_mlops.errors import InvalidParameterError, InvalidRequestError
 from jupyter_mlops.jobs.executors.local import LocalExecutor
@@ -31,7 +31,7 @@ def test_the_four_surfaces_build_the_same_request(mlops_notebook, mlops_env):
     """CLI, %mlops run, the launcher widget and POST mlops/jobs: same input, same request."""
     nb = mlops_notebook("x = 1", params=PARAMS, name="train.ipynb")
     words = ["-p", "epochs", "5", "--sweep", "alpha=0.1,1", "--executor", "local"]
-    cli = _parser().parse_args(["run", str(nb), *words])
+    cli = cli_parser().parse_args(["run", str(nb), *words])
     magic = build_parser().parse_args(["run", *words, "--notebook", str(nb)])
     from_cli = job_request(cli, cli.notebook)
     from_magic = job_request(magic, nb)
