@@ -210,22 +210,44 @@ def create_version(
             raise
         for key, value in card_tags.items():
             client.set_registered_model_tag(name, key, value)
-    # A store resolves a models:/ source with MLflow's default client: point it at ours.
-    with fluent_tracking_uri(tracking_uri):
-        version = client.create_model_version(
-            name,
-            source=source or f"models:/{model_id}",
-            run_id=run_id,
-            tags={**card_tags, REGISTRATION_ID: registration_id},
-            description=description or None,
-            model_id=model_id,
-        )
+    version = _registered(client, name, run_id, registration_id)
+    if version is None:
+        # A store resolves a models:/ source with MLflow's default client: point it at ours.
+        with fluent_tracking_uri(tracking_uri):
+            version = client.create_model_version(
+                name,
+                source=source or f"models:/{model_id}",
+                run_id=run_id,
+                tags={**card_tags, REGISTRATION_ID: registration_id},
+                description=description or None,
+                model_id=model_id,
+            )
+        version = _registered(client, name, run_id, registration_id) or version
     if model_id is not None:
         listed = client.get_logged_model(model_id).tags.get(MLFLOW_MODEL_VERSIONS)
         links = [*json.loads(listed or "[]"), {"name": name, "version": str(version.version)}]
         client.set_logged_model_tags(model_id, {MLFLOW_MODEL_VERSIONS: json.dumps(links)})
     log_batch(tracking_uri, run_id, tags={f"{REGISTERED_PREFIX}{name}": version.version})
     return version
+
+
+def _registered(client: Any, name: str, run_id: str, registration_id: str) -> Any:
+    """The version this registration made, if the store has it; exactly one is kept.
+
+    When the store commits a create but its reply is lost, MLflow's client sends the create
+    again and the store makes a second version carrying the same registration id. The first
+    is the registration; the others are deleted.
+    """
+    found = client.search_model_versions(
+        f"name={filter_literal(name)} and run_id={filter_literal(run_id)}"
+    )
+    same = sorted(
+        (v for v in found if v.tags.get(REGISTRATION_ID) == registration_id),
+        key=lambda v: int(v.version),
+    )
+    for extra in same[1:]:
+        client.delete_model_version(name, extra.version)
+    return same[0] if same else None
 
 
 def model_id_of(version: Any) -> str | None:
