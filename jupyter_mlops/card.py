@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib
 import json
 import os
+import stat
 import tempfile
 from pathlib import Path
 from typing import Any, Literal, get_args
@@ -177,6 +178,8 @@ def read_notebook_bytes(path: str | os.PathLike[str]) -> bytes:
     if nb_path.suffix != ".ipynb":
         raise NotebookError(f"{nb_path} is not a notebook: expected a .ipynb file.")
     try:
+        if not stat.S_ISREG(nb_path.stat().st_mode):  # a FIFO or device would block a reader
+            raise NotebookError(f"Cannot read notebook {nb_path}: it is not a regular file.")
         return nb_path.read_bytes()
     except FileNotFoundError:
         raise NotebookError(f"Notebook not found: {nb_path}. Check the path.") from None
@@ -190,8 +193,21 @@ def parse_notebook_json(raw: bytes, path: str | os.PathLike[str]) -> dict[str, A
         data = json.loads(raw.decode("utf-8"))
     except ValueError as exc:  # bad JSON or not UTF-8
         raise NotebookError(f"Cannot read notebook {path}: {exc}.") from None
+    except RecursionError:
+        raise NotebookError(f"Cannot read notebook {path}: its JSON nests too deep.") from None
     if not isinstance(data, dict) or "cells" not in data:
         raise NotebookError(f"{path} is not a valid notebook (no 'cells').")
+    cells = data["cells"]
+    if not isinstance(cells, list):
+        raise NotebookError(f"{path} is not a valid notebook: 'cells' is not a list.")
+    for index, cell in enumerate(cells, 1):
+        if not isinstance(cell, dict) or not isinstance(cell.get("metadata"), dict):
+            raise NotebookError(
+                f"{path} is not a valid notebook: cell {index} has no 'metadata' object. "
+                "Open and save it in Jupyter to repair it."
+            )
+    if not isinstance(data.get("metadata", {}), dict):
+        raise NotebookError(f"{path} is not a valid notebook: 'metadata' is not an object.")
     return data
 
 

@@ -13,6 +13,7 @@ import itertools
 import json
 import keyword
 import math
+import re
 import tokenize
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -36,6 +37,9 @@ class Parameter:
     type: str
     default: Any
     help: str = ""
+    expression: str | None = None
+    """The default's source when it is an expression the notebook computes (``a == 3``):
+    then ``default`` is None, and the notebook's own line decides unless a value is sent."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -52,7 +56,8 @@ class ParametersContract:
         return {p.name: p for p in self.parameters}
 
     def defaults(self) -> dict[str, Any]:
-        return {p.name: p.default for p in self.parameters}
+        """The literal defaults; a computed one is the notebook's to compute, not a value."""
+        return {p.name: p.default for p in self.parameters if p.expression is None}
 
     def to_dict(self) -> dict[str, Any]:
         return {"has_cell": self.has_cell, "parameters": [p.to_dict() for p in self.parameters]}
@@ -113,17 +118,32 @@ def parse_parameters(source: str) -> tuple[Parameter, ...]:
             continue
         if not isinstance(target, ast.Name):
             continue
+        comment = comments.get(node.end_lineno or node.lineno, "")
+        help_text = comment
+        if typed := TYPE_COMMENT.match(comment):  # papermill's "# type: List[str] Some help"
+            help_text = typed.group("help").strip()
+            if annotation is None:
+                annotation = _annotation(typed.group("type"))
+        expression = None
         try:
             default = ast.literal_eval(value)
         except (ValueError, TypeError):  # TypeError: e.g. {[1]: 2}, an unhashable key
-            default = ast.unparse(value)  # an expression: keep its text, type unknown
+            default, expression = None, ast.unparse(value)  # computed by the notebook
             kind = _type_of(annotation, None) if annotation is not None else "any"
         else:
             kind = _type_of(annotation, default)
-        found[target.id] = Parameter(
-            target.id, kind, default, comments.get(node.end_lineno or node.lineno, "")
-        )
+        found[target.id] = Parameter(target.id, kind, default, help_text, expression)
     return tuple(found.values())
+
+
+TYPE_COMMENT = re.compile(r"^type:\s*(?P<type>\S*)\s*(?P<help>.*)$")
+
+
+def _annotation(text: str) -> ast.expr | None:
+    try:
+        return ast.parse(text, mode="eval").body
+    except SyntaxError:
+        return None
 
 
 def read_contract(nb: dict[str, Any]) -> ParametersContract:

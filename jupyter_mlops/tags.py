@@ -25,6 +25,7 @@ HOST = "mlops.job.host"
 CANCEL = "mlops.job.cancel_requested"
 REASON = "mlops.job.failure_reason"
 FAILED_CELL = "mlops.job.failed_cell"
+FAILED_CELL_LABEL = "mlops.job.failed_cell_label"
 ATTEMPT = "mlops.job.attempt"  # 1 on the first start; a Dask retry after a lost worker adds one
 MAX_ATTEMPTS = "mlops.job.max_attempts"
 INCLUDES = "mlops.job.includes"  # JSON list of names uploaded beside the notebook under input/

@@ -72,7 +72,15 @@ def params_text(contract: Any, notebook: str | Path) -> str:
     """A notebook's typed parameters contract; ``notebook`` names it as the reader gave it."""
     if not contract.has_cell:
         return f"{notebook} has no cell tagged 'parameters': it runs with no parameters."
-    rows = [[p.name, p.type, repr(p.default), p.help] for p in contract.parameters]
+    rows = [
+        [
+            p.name,
+            p.type,
+            f"= {p.expression} (computed)" if p.expression else repr(p.default),
+            p.help,
+        ]
+        for p in contract.parameters
+    ]
     return table(rows, ["NAME", "TYPE", "DEFAULT", "HELP"])
 
 

@@ -241,6 +241,20 @@ def jp_server_config(
     }
 
 
+@pytest.fixture
+def jp_fetch(jp_fetch: Callable[..., Any]) -> Callable[..., Any]:
+    """pytest-jupyter's ``jp_fetch``, sending a body as JSON (as JupyterLab does) unless the
+    test names its own ``Content-Type``."""
+
+    def fetch(*parts: str, headers: dict[str, str] | None = None, **kwargs: Any) -> Any:
+        headers = dict(headers or {})
+        if kwargs.get("body") is not None:
+            headers.setdefault("Content-Type", "application/json")
+        return jp_fetch(*parts, headers=headers, **kwargs)
+
+    return fetch
+
+
 # -- a real Dask cluster -----------------------------------------------------------------------
 @pytest.fixture(scope="session")
 def mlops_dask_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:

@@ -8,7 +8,7 @@ import subprocess
 from conftest import wait_until
 
 from jupyter_mlops import cancel_job, submit_job
-from jupyter_mlops.config import resolve_tracking_uri
+from jupyter_mlops.config import get_settings, resolve_tracking_uri
 from jupyter_mlops.jobs import spec
 from jupyter_mlops.tracking import get_client, log_batch
 
@@ -70,3 +70,33 @@ def test_cancel_signals_only_the_jobs_own_process(mlops_notebook):
         bystander.wait(timeout=10)
         log_batch(uri, run_id, tags=own)
     assert cancel_job(run_id).status == "KILLED"
+
+
+def test_cancelling_a_sweep_kills_its_running_children_first_and_all_at_once(mlops_notebook):
+    import time
+
+    from jupyter_mlops.jobs.query import list_jobs
+    from jupyter_mlops.jobs.request import JobRequest
+    from jupyter_mlops.jobs.submit import submit
+
+    nb = mlops_notebook(SLOW, params="x = 1", name="sweep_cancel.ipynb")
+    submission = submit(JobRequest(notebook=nb, sweep={"x": list(range(8))}, max_concurrency=2))
+    parent = submission.run_id
+
+    def running() -> list[str]:
+        jobs = list_jobs(parent=parent)
+        return [j.run_id for j in jobs if j.status == "RUNNING" and j.cells_done >= 1]
+
+    wait_until(lambda: len(running()) == 2, timeout=180, what="two children running")
+    were_running = running()
+    started = time.monotonic()
+    assert cancel_job(parent).status == "KILLED"
+    took = time.monotonic() - started
+
+    client = get_client(get_settings().tracking_uri)
+    children = list_jobs(parent=parent)
+    assert len(children) == 8
+    assert {c.status for c in children} == {"KILLED"}, [(c.run_id, c.status) for c in children]
+    for run_id in were_running:  # stopped by the cancel, not left to finish
+        assert client.get_run(run_id).data.tags[spec.REASON] == "cancelled"
+    print(f"cancelled a sweep of 8 (2 running) in {took:.1f} s")

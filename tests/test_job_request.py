@@ -18,6 +18,7 @@ from jupyter_mlops.jobs.request import JobRequest
 from jupyter_mlops.jobs.snapshot import read_snapshot
 from jupyter_mlops.jobs.submit import submit
 from jupyter_mlops.jobs.sweeps import sweep_points
+from jupyter_mlops.limits import LimitError
 from jupyter_mlops.magics import build_parser
 from jupyter_mlops.run_options import job_request
 from jupyter_mlops.server.job_handlers import job_request as rest_job_request
@@ -76,11 +77,41 @@ def test_the_four_surfaces_build_the_same_request(mlops_notebook, mlops_env):
         ({"sweep": {"a": [1]}, "sample": 0}, InvalidParameterError, "--sample must be"),
         ({"sweep": [1, 2]}, InvalidParameterError, "sweep must map parameter names"),
         ({"resources": "GPU"}, InvalidParameterError, "Expected --resources NAME=AMOUNT"),
+        ({"timeout": float("inf")}, InvalidParameterError, "timeout must be a positive number"),
+        ({"sweep": {"a": ["1:2"]}, "sample": 10**12}, LimitError, "--sample is 1,000,000,000,000"),
+        ({"sweep": {"a": list(range(101)), "b": list(range(100))}}, LimitError, "is 10,100"),
+        (
+            {
+                "parameters": {
+                    "a": [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]
+                }
+            },
+            LimitError,
+            "deep",
+        ),
+        ({"parameters": {"a": "x" * 6001}}, LimitError, "over the limit of 6,000"),
+        ({"parameters": {f"p{i}": "x" * 900 for i in range(9)}}, LimitError, "of 8,000"),
+        ({"include": ["a"] * 1001}, LimitError, "included paths is 1,001"),
+        ({"experiment": "e" * 501}, LimitError, "experiment name is 501"),
+        ({"kernel_name": "../k"}, InvalidRequestError, "is not a kernel name"),
+        ({"kernel_name": ".."}, InvalidRequestError, "is not a kernel name"),
+        ({"tags": {"t": "\ud800"}}, LimitError, "not valid Unicode"),
     ],
 )
 def test_a_request_is_checked_when_it_is_built(tmp_path, options, error, fragment):
     with pytest.raises(error, match=fragment):
         JobRequest(notebook=tmp_path / "x.ipynb", **options)
+
+
+def test_the_cli_refuses_a_sweep_over_the_limit_before_reading_the_notebook(tmp_path):
+    from conftest import run_cli
+
+    done = run_cli("run", str(tmp_path / "missing.ipynb"), "--sweep", "a=1:9", "--sample", "1e12")
+    assert done.returncode == 2
+    done = run_cli(
+        "run", str(tmp_path / "missing.ipynb"), "--sweep", "a=1:9", "--sample", str(10**12)
+    )
+    assert done.returncode == 2 and "over the limit of 10,000" in done.stderr, done.stderr
 
 
 def test_submitting_reads_the_notebook_once(mlops_notebook):

@@ -8,6 +8,7 @@ import math
 from pathlib import Path
 
 import nbformat
+import papermill
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
@@ -113,7 +114,7 @@ class TestParseParameters:
             "layers": ("list", [64, 32], ""),
             "options": ("dict", {"seed": 1}, ""),
             "threshold": ("float", 1, "decision cut-off"),
-            "path": ("any", "os.getcwd()", "where to write"),
+            "path": ("any", None, "where to write"),
             "nothing": ("any", None, ""),
         }
 
@@ -160,9 +161,43 @@ class TestParseParameters:
             ("n: int = len('abc')", "int", "len('abc')"),
         ],
     )
-    def test_expression_default_keeps_its_text(self, source, kind, default):
+    def test_an_expression_default_is_computed_by_the_notebook_not_a_value(
+        self, source, kind, default
+    ):
         (param,) = parse_parameters(source)
-        assert (param.type, param.default) == (kind, default)
+        assert (param.type, param.expression, param.default) == (kind, default, None)
+        contract = ParametersContract((param,), has_cell=True)
+        assert param.name not in contract.defaults()  # never sent back as a string
+        assert validate(contract, {}) == {}  # the notebook's own line decides
+
+    def test_papermill_type_comments_and_help_read_as_papermill_reads_them(self, tmp_path):
+        source = (
+            "a = 1  # the count\n"
+            "b = ['x']  # type: List[str] Nice list\n"
+            "c = 0.5  # type: float\n"
+            "d = a == 3  # computed\n"
+        )
+        kernelspec = {"name": "python3", "display_name": "P", "language": "python"}
+        nb = new_notebook(metadata={"kernelspec": kernelspec})
+        cell = new_code_cell(source)
+        cell.metadata["tags"] = ["parameters"]
+        nb.cells.append(cell)
+        path = tmp_path / "typed.ipynb"
+        nbformat.write(nb, path)
+        peer = papermill.inspect_notebook(str(path))
+
+        ours = {p.name: p for p in parse_parameters(source)}
+
+        for name, info in peer.items():
+            assert ours[name].help == info["help"], name
+        assert (ours["b"].type, ours["c"].type) == ("list", "float")
+        assert peer["b"]["inferred_type_name"] == "List[str]"
+        # papermill cannot read "d = a == 3" at all; here it is the expression it is
+        assert (ours["d"].expression, ours["d"].default, ours["d"].help) == (
+            "a == 3",
+            None,
+            "computed",
+        )
 
     def test_help_from_the_last_line_of_a_multi_line_value(self):
         source = "# Model settings\nlayers = [\n    64,  # first\n    32,\n]  # hidden sizes\n"
@@ -222,6 +257,7 @@ class TestParseParameters:
             "type": "int",
             "default": 1,
             "help": "h",
+            "expression": None,
         }
 
 
@@ -267,7 +303,9 @@ class TestReadContract:
     def test_to_dict(self):
         assert _contract("alpha = 1  # rate").to_dict() == {
             "has_cell": True,
-            "parameters": [{"name": "alpha", "type": "int", "default": 1, "help": "rate"}],
+            "parameters": [
+                {"name": "alpha", "type": "int", "default": 1, "help": "rate", "expression": None}
+            ],
         }
 
     def test_missing_notebook(self, tmp_path):
@@ -592,7 +630,10 @@ class TestParamsCommand:
         assert rows["alpha"].split() == ["alpha", "float", "0.5", "learning", "rate"]
         assert rows["epochs"].split() == ["epochs", "int", "10", "passes", "over", "the", "data"]
         assert rows["label"].split() == ["label", "str", "'baseline'"]
-        assert rows["path"].split() == ["path", "any", "'os.getcwd()'", "where", "to", "write"]
+        assert rows["path"].split() == [
+            *["path", "any", "=", "os.getcwd()", "(computed)"],
+            *["where", "to", "write"],
+        ]
         assert set(rows) == {p.name for p in parse_parameters(CELL)}
 
     def test_json(self, mlops_notebook, capsys):
@@ -604,6 +645,7 @@ class TestParamsCommand:
             "type": "float",
             "default": 0.5,
             "help": "learning rate",
+            "expression": None,
         }
         assert [p["name"] for p in data["parameters"]] == [p.name for p in parse_parameters(CELL)]
 

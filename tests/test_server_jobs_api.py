@@ -124,8 +124,11 @@ async def test_sweep_is_cancelled_with_its_children(jp_fetch, jp_root_dir, mlops
     for child in created["children"]:
         job = json.loads((await jp_fetch("mlops", "jobs", child)).body)
         assert job["status"] == "KILLED"
-    again = await mlops_post(jp_fetch, "mlops", "jobs", parent, "cancel", body={})
-    assert again["status"] == "KILLED"
+    code, again = await mlops_get_error(
+        jp_fetch, "mlops", "jobs", parent, "cancel", method="POST", body="{}"
+    )
+    assert (code, again["error"]) == (409, "JOB_ENDED")
+    assert "already ended KILLED" in again["message"]
 
 
 @pytest.mark.parametrize(

@@ -80,7 +80,8 @@ async def test_card_schema_is_the_core_schema(jp_fetch):
 async def test_parameters_contract_is_typed(jp_fetch, jp_root_dir, mlops_notebook):
     mlops_notebook(
         "print(C)",
-        params="C: float = 1.0  # regularisation\nseed = 42\nname = 'x'\nflag = True",
+        params="C: float = 1.0  # regularisation\nseed = 42\nname = 'x'\nflag = True\n"
+        "folder = os.getcwd()  # type: str where to write",
         name="p.ipynb",
         folder=jp_root_dir,
     )
@@ -89,11 +90,15 @@ async def test_parameters_contract_is_typed(jp_fetch, jp_root_dir, mlops_noteboo
 
     DescribeParameters.model_validate(body)
     assert body["has_cell"] is True
+    expressions = [p.pop("expression") for p in body["parameters"]]
+    assert expressions == [None] * 4 + ["os.getcwd()"]
     assert body["parameters"] == [
         {"name": "C", "type": "float", "default": 1.0, "help": "regularisation"},
         {"name": "seed", "type": "int", "default": 42, "help": ""},
         {"name": "name", "type": "str", "default": "x", "help": ""},
         {"name": "flag", "type": "bool", "default": True, "help": ""},
+        # computed by the notebook: no default a form could send back as a string
+        {"name": "folder", "type": "str", "default": None, "help": "where to write"},
     ]
 
 

@@ -20,15 +20,18 @@ def job_kernel_manager(env: dict[str, str], on_started: Callable[[int], None]) -
     Parameters
     ----------
     env
-        Variables added to this process's environment for the kernel only.
+        Variables added, for the kernel only, to what a job may see of this process's
+        environment (:func:`~jupyter_mlops.jobs.environment.job_environment`).
     on_started
         Called with the kernel's pid once its process exists.
     """
     from jupyter_client.manager import AsyncKernelManager
 
+    from .environment import job_environment
+
     class JobKernelManager(AsyncKernelManager):
         async def start_kernel(self, **kw: Any) -> None:  # type: ignore[override]
-            kw["env"] = {**os.environ, **kw.get("env", {}), **env}
+            kw["env"] = {**job_environment(), **kw.get("env", {}), **env}
             await super().start_kernel(**kw)
             pid = getattr(self.provisioner, "pid", None)
             if pid is not None:

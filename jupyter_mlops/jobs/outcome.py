@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,11 +19,14 @@ class Outcome:
     cell_index: int | None = None
     ename: str | None = None
     evalue: str | None = None
+    cell_label: str | None = None
+    """The failing cell as the user knows it: ``In [3]``, or its first line if it never ran."""
 
     def tags(self) -> dict[str, Any]:
         fields = {
             spec.REASON: self.reason,
             spec.FAILED_CELL: self.cell_index,
+            spec.FAILED_CELL_LABEL: self.cell_label,
             spec.ENAME: self.ename,
             spec.EVALUE: (self.evalue or "")[:4000] if self.evalue is not None else None,
         }
@@ -30,10 +34,15 @@ class Outcome:
 
 
 def failure_outcome(
-    exc: BaseException, kill_reason: str | None, timeout: Any, current_cell: int | None
+    exc: BaseException,
+    kill_reason: str | None,
+    timeout: Any,
+    current_cell: int | None,
+    executed: str | None = None,
 ) -> Outcome:
     """The outcome of a job whose notebook raised ``exc``, with papermill's facts: the cell,
-    the exception's name and value."""
+    the exception's name and value. ``executed`` is the executed notebook, read when papermill
+    has no value to give (an IPython ``UsageError`` is only written to the cell's stderr)."""
     from nbclient.exceptions import CellTimeoutError, DeadKernelError
     from papermill.exceptions import PapermillExecutionError
 
@@ -42,7 +51,11 @@ def failure_outcome(
     if kill_reason == "timeout":
         return Outcome("FAILED", "timeout", evalue=f"job timeout of {timeout} s")
     if isinstance(exc, PapermillExecutionError):
-        return Outcome("FAILED", "cell error", exc.cell_index, exc.ename, exc.evalue)
+        ename, evalue = exc.ename, exc.evalue
+        if not (evalue or "").strip() and executed:
+            ename, evalue = _stderr_error(executed) or (ename, evalue)
+        label = cell_label(exc.exec_count, exc.source)
+        return Outcome("FAILED", "cell error", exc.cell_index, ename, evalue, label)
     if isinstance(exc, CellTimeoutError):
         return Outcome("FAILED", "timeout", ename=type(exc).__name__, evalue=str(exc))
     if isinstance(exc, DeadKernelError):
@@ -75,6 +88,37 @@ class Background(threading.Thread):
         self.join()
         if self._error is not None:
             raise self._error
+
+
+def cell_label(exec_count: int | None, source: str | None) -> str | None:
+    """``In [3]``, as Jupyter and papermill name an executed cell; else its first line."""
+    if exec_count:
+        return f"In [{exec_count}]"
+    first = next((line.strip() for line in (source or "").splitlines() if line.strip()), "")
+    return f"the cell starting {first[:60]!r}" if first else None
+
+
+_ERROR_LINE = re.compile(r"^([A-Za-z_][\w.]*(?:Error|Exception)): (.+)$")
+
+
+def _stderr_error(executed: str) -> tuple[str, str] | None:
+    """The last ``SomeError: message`` line the failing cell (the one papermill marks with
+    ``metadata.papermill.exception``) wrote to stderr, as (name, value)."""
+    try:
+        with open(executed, encoding="utf-8") as handle:
+            cells = json.load(handle)["cells"]
+        cell = next(c for c in cells if c["metadata"].get("papermill", {}).get("exception"))
+    except (OSError, ValueError, LookupError, TypeError, AttributeError, StopIteration):
+        return None
+    lines: list[str] = []
+    for output in cell.get("outputs") or []:
+        if output.get("output_type") == "stream" and output.get("name") == "stderr":
+            text = output.get("text", "")
+            lines += ("".join(text) if isinstance(text, list) else str(text)).splitlines()
+    for line in reversed(lines):
+        if found := _ERROR_LINE.match(line.strip()):
+            return found.group(1), found.group(2)
+    return None
 
 
 def notebook_kernel(path: str) -> str | None:

@@ -156,11 +156,21 @@ def wait_for_job(
 
 
 def failure_message(job: spec.JobInfo) -> str:
-    where = f" in cell {job.failed_cell}" if job.failed_cell is not None else ""
-    what = (
-        f": {job.ename}: {job.evalue}" if job.ename else (f": {job.evalue}" if job.evalue else "")
+    where = (
+        f" at {job.failed_cell_label}"
+        if job.failed_cell_label
+        else (f" in cell {job.failed_cell}" if job.failed_cell is not None else "")
     )
+    what = f": {exception_text(job.ename, job.evalue)}" if job.ename or job.evalue else ""
     return (
         f"Job {job.run_id} {job.status} ({job.failure_reason or 'unknown reason'}){where}{what}. "
         "The executed notebook is attached to the run under output/."
     )
+
+
+def exception_text(ename: str | None, evalue: str | None) -> str:
+    """``Name: value`` as Python prints an exception; ``Name`` alone when it has no value."""
+    value = (evalue or "").strip()
+    if not ename:
+        return value
+    return f"{ename}: {value}" if value else ename

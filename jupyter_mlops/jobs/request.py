@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import dataclasses
+import math
+import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from .. import limits
 from ..errors import InvalidParameterError, InvalidRequestError
 from .inputs import parse_resources
 
 SWEEP_ONLY = ("sample", "seed", "max_concurrency", "fail_fast")
+KERNEL_NAME = re.compile(
+    r"^(?!\.+$)[A-Za-z0-9._-]{1,100}$"
+)  # jupyter_client's rule for kernel names
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -102,7 +108,10 @@ class JobRequest:
     def _check(self) -> None:
         timeout = self.timeout
         if timeout is not None and (
-            isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0
+            isinstance(timeout, bool)
+            or not isinstance(timeout, int | float)
+            or not math.isfinite(timeout)
+            or timeout <= 0
         ):
             raise InvalidParameterError(
                 f"timeout must be a positive number of seconds, got {timeout!r}."
@@ -122,6 +131,7 @@ class JobRequest:
             raise InvalidParameterError(
                 f"--sample must be a whole number of at least 1, got {self.sample!r}."
             )
+        self._check_limits()
         given = [
             n for n in SWEEP_ONLY if getattr(self, n) is not None and getattr(self, n) is not False
         ]
@@ -129,6 +139,43 @@ class JobRequest:
             raise InvalidRequestError(
                 "The options sample, seed, max_concurrency and fail_fast apply to a sweep: they "
                 "need --sweep (or 'sweep' in a request)."
+            )
+
+    def _check_limits(self) -> None:
+        """Sizes first, before a notebook is read or a sweep point is made."""
+        if self.experiment is not None:
+            if not isinstance(self.experiment, str) or not self.experiment.strip():
+                raise InvalidRequestError(f"experiment must be a name, got {self.experiment!r}.")
+            limits.check_text(self.experiment, "the experiment name")
+        if self.kernel_name is not None and not (
+            isinstance(self.kernel_name, str) and KERNEL_NAME.match(self.kernel_name)
+        ):
+            raise InvalidRequestError(
+                f"kernel_name {self.kernel_name!r} is not a kernel name: use the name "
+                "`jupyter kernelspec list` shows (letters, digits, '.', '_' or '-')."
+            )
+        limits.check_count(len(self.include), limits.MAX_INCLUDES, "The number of included paths")
+        for name, value in self.parameters.items():
+            limits.check_text(str(name), "a parameter name")
+            limits.check_json(value, f"parameter {name!r}")
+        limits.check_json(self.parameters, "the parameters", limits.MAX_TAG_CHARS)
+        limits.check_json(self.tags, "the tags", None)
+        if not isinstance(self.sweep, Mapping):
+            return
+        limits.check_json(
+            {"sweep": self.sweep, "base": self.parameters}, "the sweep", limits.MAX_TAG_CHARS
+        )
+        if self.sample is not None:
+            limits.check_count(self.sample, limits.MAX_SWEEP_RUNS, "--sample")
+            return
+        runs = 1
+        for values in self.sweep.values():
+            runs *= len(values) if isinstance(values, list) and values else 1
+            limits.check_count(
+                runs,
+                limits.MAX_SWEEP_RUNS,
+                "The number of runs of the sweep grid",
+                "Sweep fewer values, or draw points with --sample N.",
             )
 
     @property

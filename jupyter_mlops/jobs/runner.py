@@ -20,6 +20,7 @@ from typing import Any
 
 from ..tracking import RUN_TERMINAL, download_artifact, get_client, set_tags
 from . import spec
+from .environment import scrub, scrub_file, secret_values
 from .kernel import WarmKernel
 from .outcome import Background, Outcome, failure_outcome, notebook_kernel
 from .sweep_state import finish_parent, mark_parent_running, stop_siblings_if_fail_fast
@@ -57,6 +58,7 @@ class JobRunner:
         self.watch = JobWatch(tracking_uri, run_id, self.client, self.kill, reporter)
         self._workdir = Path(tempfile.mkdtemp(prefix="mlops-job-"))
         self.timings: dict[str, Any] = {}
+        self.secrets = secret_values()  # masked in what the job stores
 
     # -- template -------------------------------------------------------------------------
     def run(self) -> Outcome:
@@ -183,14 +185,20 @@ class JobRunner:
         )
 
     def on_failure(self, exc: BaseException) -> Outcome:
+        executed = getattr(self, "output_path", None)
         return failure_outcome(
-            exc, self.kill_reason, self.tags.get(spec.TIMEOUT), self.watch.current_cell
+            exc,
+            self.kill_reason,
+            self.tags.get(spec.TIMEOUT),
+            self.watch.current_cell,
+            str(executed) if executed is not None else None,
         )
 
     def on_complete(self, outcome: Outcome) -> None:
         self.timings["finished"] = time.time()
         self.watch.flush()
         if getattr(self, "output_path", None) is not None and self.output_path.exists():
+            scrub_file(self.output_path, self.secrets)  # a cell that printed os.environ
             self.client.log_artifact(self.run_id, str(self.output_path), spec.OUTPUT_DIR)
         self._write_receipt()
         self.terminate(outcome)
@@ -293,6 +301,8 @@ class JobRunner:
         set_tags(self.uri, self.run_id, receipt_tags(receipt))
 
     def terminate(self, outcome: Outcome) -> None:
+        if outcome.evalue:
+            outcome.evalue = scrub(outcome.evalue, self.secrets)
         tags = outcome.tags()
         if self.kernel_ready:
             tags[spec.KERNEL_READY] = self.kernel_ready

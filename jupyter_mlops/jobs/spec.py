@@ -6,6 +6,9 @@ import json
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
+from ..errors import InvalidRequestError
+from ..limits import check_json
+
 # The job's tags and artifact paths are defined in tags.py; a job is described by them.
 from ..tags import (
     ATTEMPT,
@@ -18,6 +21,7 @@ from ..tags import (
     EVALUE,
     EXECUTOR,
     FAILED_CELL,
+    FAILED_CELL_LABEL,
     HEARTBEAT,
     HOST,
     INCLUDES,
@@ -58,6 +62,7 @@ __all__ = [  # the tags named here are defined in tags.py
     "EVALUE",
     "EXECUTOR",
     "FAILED_CELL",
+    "FAILED_CELL_LABEL",
     "HEARTBEAT",
     "HOST",
     "INCLUDES",
@@ -117,6 +122,7 @@ class JobInfo:
     end_time: int | None = None
     failure_reason: str | None = None
     failed_cell: int | None = None
+    failed_cell_label: str | None = None
     ename: str | None = None
     evalue: str | None = None
     parent_run_id: str | None = None
@@ -154,17 +160,13 @@ class JobInfo:
             except (KeyError, ValueError):
                 return None
 
-        try:
-            parameters = json.loads(tags.get(PARAMETERS, "{}"))
-        except json.JSONDecodeError:
-            parameters = {}
         return cls(
             run_id=run.info.run_id,
             experiment_id=str(run.info.experiment_id),
             name=tags.get(RUN_NAME, run.info.run_name or ""),
             status=run.info.status,
             notebook=tags.get(NOTEBOOK, ""),
-            parameters=parameters,
+            parameters=stored_json(tags.get(PARAMETERS)),
             executor=tags.get(EXECUTOR, "local"),
             cells_done=as_int(CELLS_DONE) or 0,
             cells_total=as_int(CELLS_TOTAL) or 0,
@@ -172,6 +174,7 @@ class JobInfo:
             end_time=run.info.end_time,
             failure_reason=tags.get(REASON),
             failed_cell=as_int(FAILED_CELL),
+            failed_cell_label=tags.get(FAILED_CELL_LABEL),
             ename=tags.get(ENAME),
             evalue=tags.get(EVALUE),
             parent_run_id=tags.get(PARENT),
@@ -179,3 +182,17 @@ class JobInfo:
             artifact_uri=run.info.artifact_uri,
             attempt=as_int(ATTEMPT) or 0,
         )
+
+
+def stored_json(text: str | None) -> dict[str, Any]:
+    """An object read back from a tag, or ``{}`` for one that cannot be shown safely.
+
+    A run written by another client may hold anything: a malformed or too deeply nested
+    value must not break listing or describing the other jobs.
+    """
+    try:
+        value = json.loads(text or "{}")
+        check_json(value, "a stored value", max_chars=None)
+    except (ValueError, RecursionError, InvalidRequestError):
+        return {}
+    return value if isinstance(value, dict) else {}

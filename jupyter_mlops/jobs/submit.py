@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ..config import Settings, get_settings
-from ..errors import InvalidParameterError, MlopsError
+from ..errors import InvalidParameterError, MlopsError, NotebookError
 from ..params import validate
 from . import spec
 from .executors import Executor, get_executor
@@ -37,6 +37,7 @@ def submit(request: JobRequest) -> Submission:
             "--executor dask://HOST:PORT with workers that declare them.",
         )
     snapshot, contract = read_snapshot(request.notebook, request.cwd, request.include)
+    _check_runnable(executor, snapshot, request)
     if request.is_sweep:
         points = sweep_points(request, contract)
         _probe(settings)
@@ -54,6 +55,19 @@ def submit(request: JobRequest) -> Submission:
     run_id = factory.create(values)
     factory.start(executor, run_id)
     return Submission(run_id, settings.tracking_uri, [run_id])
+
+
+def _check_runnable(executor: Executor, snapshot: NotebookSnapshot, request: JobRequest) -> None:
+    """What papermill would fail on at the start, said before any run is made."""
+    if snapshot.code_cells == 0:
+        raise NotebookError(f"{snapshot.name} has no code cells: there is nothing to run.")
+    kernel = snapshot.kernel_name(request.kernel_name)
+    if kernel is None:  # papermill: "No kernel name found in notebook and no override provided."
+        raise NotebookError(
+            f"{snapshot.name} names no kernel (its metadata has no kernelspec): pass --kernel "
+            "NAME (kernel_name), or open it in Jupyter, pick a kernel and save it."
+        )
+    executor.check_kernel(kernel)
 
 
 def _probe(settings: Settings) -> None:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from pathlib import Path
 
 from jupyter_server.extension.application import ExtensionApp
-from traitlets import Bool, Float, Unicode
+from traitlets import Bool, Float, List, Unicode
 
 from .config_handlers import ConfigHandler
 from .governance_handlers import InventoryHandler
@@ -104,7 +105,22 @@ class MlopsApp(ExtensionApp):
         ),
     )
 
+    job_env_allowlist = List(
+        Unicode(),
+        config=True,
+        help=(
+            "Environment variables (names or fnmatch patterns) that jobs get besides the "
+            "default allowlist; everything else of the server's environment, its token "
+            "included, is withheld from jobs."
+        ),
+    )
+
     def initialize_settings(self) -> None:
+        if self.job_env_allowlist:  # read by every job this server starts
+            known = os.environ.get("JUPYTER_MLOPS_JOB_ENV", "")
+            os.environ["JUPYTER_MLOPS_JOB_ENV"] = ",".join(
+                p for p in [known, *self.job_env_allowlist] if p
+            )
         self.models_cache = ModelsCache(full_refresh_s=self.models_full_refresh_s)
         if self.alert_webhook_url:
             threading.Thread(target=self._post_alerts, name="mlops-alerts", daemon=True).start()

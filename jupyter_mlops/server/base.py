@@ -19,6 +19,7 @@ from jupyter_server.base.handlers import APIHandler
 from jupyter_server.extension.handler import ExtensionHandlerMixin
 from pydantic import BaseModel, ValidationError
 
+from .. import limits
 from ..errors import InvalidRequestError, MlopsError
 from .models import ErrorResponse
 from .paths import resolve_notebook_path
@@ -63,11 +64,34 @@ class MlopsHandler(ExtensionHandlerMixin, APIHandler):
 
     # -- input ---------------------------------------------------------------------------------
     def read_body(self, model: type[Model]) -> Model:
-        """The JSON body validated against ``model``; :class:`InvalidRequestError` otherwise."""
+        """The JSON body validated against ``model``; :class:`InvalidRequestError` otherwise.
+
+        Refused before it is parsed: a body over :data:`~jupyter_mlops.limits.MAX_BODY_BYTES`
+        (413) and a body that is not sent as ``application/json`` (415); after: JSON nested
+        deeper than :data:`~jupyter_mlops.limits.MAX_JSON_DEPTH`, lone surrogates, NaN and
+        Infinity (400).
+        """
+        body = self.request.body or b""
+        if len(body) > limits.MAX_BODY_BYTES:
+            raise BodyTooLargeError(
+                f"The request body is {len(body):,} bytes, over the limit of "
+                f"{limits.MAX_BODY_BYTES:,}."
+            )
+        kind = self.request.headers.get("Content-Type", "").split(";")[0].strip().lower()
+        if body and kind != "application/json":
+            raise UnsupportedMediaTypeError(
+                f"The request body is sent as {kind or 'no Content-Type'!r}; send it as JSON "
+                "with 'Content-Type: application/json'."
+            )
         try:
-            data = json.loads(self.request.body or b"null")
+            data = json.loads(body or b"null", parse_constant=_no_constant)
+        except RecursionError:
+            raise limits.LimitError(
+                f"The request body nests lists or objects more than {limits.MAX_JSON_DEPTH} deep."
+            ) from None
         except ValueError as exc:
             raise InvalidRequestError(f"The request body is not valid JSON: {exc}.") from None
+        limits.check_json(data, "the request body", max_chars=None)
         try:
             return model.model_validate(data)
         except ValidationError as exc:
@@ -77,7 +101,11 @@ class MlopsHandler(ExtensionHandlerMixin, APIHandler):
         """The absolute path of a notebook named relative to the server root, inside it."""
         if path is None:
             raise InvalidRequestError("The 'path' of a notebook is required.")
-        return resolve_notebook_path(self.root_dir, path)
+        return resolve_notebook_path(self.root_dir, path, allow_hidden=self.allow_hidden)
+
+    @property
+    def allow_hidden(self) -> bool:
+        return bool(getattr(self.contents_manager, "allow_hidden", False))
 
     @property
     def root_dir(self) -> str:
@@ -105,13 +133,16 @@ class MlopsHandler(ExtensionHandlerMixin, APIHandler):
         value: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        # A user-caused MlopsError is not a server fault: one line, no traceback.
+        # A user-caused MlopsError is not a server fault: one line, no traceback, and the
+        # path without its query (which may carry ?token=).
+        where = f"{self.request.method} {self.request.path}"
         if isinstance(value, MlopsError):
-            self.log.warning(
-                "%s %s -> %s: %s", self.request.method, self.request.uri, value.code, value
-            )
-            return
-        super().log_exception(typ, value, tb)
+            self.log.warning("%s -> %s: %s", where, value.code, value)
+        elif isinstance(value, tornado.web.HTTPError):
+            if value.log_message:
+                self.log.warning("%s -> %d: %s", where, value.status_code, value.get_message())
+        else:  # tornado's own line would print the whole URI and the request
+            self.log.error("Uncaught exception %s", where, exc_info=value)
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         exc_info = kwargs.get("exc_info")
@@ -136,6 +167,20 @@ class MlopsHandler(ExtensionHandlerMixin, APIHandler):
             )
         self.set_header("Content-Type", "application/json")
         self.finish(body.model_dump_json())
+
+
+class BodyTooLargeError(limits.LimitError):
+    code = "BODY_TOO_LARGE"
+    http_status = 413
+
+
+class UnsupportedMediaTypeError(InvalidRequestError):
+    code = "UNSUPPORTED_MEDIA_TYPE"
+    http_status = 415
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number; send a finite number or null")
 
 
 def _explain(model: type[BaseModel], exc: ValidationError) -> str:

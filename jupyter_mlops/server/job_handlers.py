@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..errors import InvalidRequestError
+from ..errors import InvalidRequestError, MlopsError
 from .base import RUN_ID, MlopsHandler, guarded
 from .handlers import known_fields, run_url
 from .models import (
@@ -20,6 +20,13 @@ from .paths import relative_to_root, resolve_notebook_path
 if TYPE_CHECKING:
     from ..jobs.request import JobRequest
 
+class JobEndedError(MlopsError):
+    """A cancel asked of a job that had already ended."""
+
+    code = "JOB_ENDED"
+    http_status = 409
+
+
 OUTPUTS_FOLDER = "mlops-outputs"
 """Folder under the server root where executed notebooks are fetched to be opened."""
 
@@ -33,7 +40,15 @@ class JobsHandler(MlopsHandler):
 
         body = self.read_body(CreateJob)
         uri = await self.call(self.mlops_app.resolved_tracking_uri)
-        request = job_request(body, self.root_dir, self.mlops_app.job_executor(), uri)
+        # Off the event loop: each included path is resolved on disk.
+        request = await self.call(
+            job_request,
+            body,
+            self.root_dir,
+            self.mlops_app.job_executor(),
+            uri,
+            allow_hidden=self.allow_hidden,
+        )
         submission = (await self.call(submit, request)).detach()
         answer = CreateJobResponse(
             run_id=submission.run_id,
@@ -51,7 +66,7 @@ class JobsHandler(MlopsHandler):
         if parent is not None and not RUN_ID.match(parent):
             raise InvalidRequestError(f"parent {parent!r} is not a run id.")
         limit = self.get_query_argument("max_results", "200")
-        if not limit.isdigit() or not 1 <= int(limit) <= 1000:
+        if not (limit.isascii() and limit.isdigit()) or not 1 <= int(limit) <= 1000:
             raise InvalidRequestError(f"max_results must be 1 to 1000, got {limit!r}.")
         uri = await self.call(self.mlops_app.resolved_tracking_uri)
         jobs = await self.call(
@@ -74,14 +89,23 @@ class JobHandler(MlopsHandler):
 
 
 class CancelJobHandler(MlopsHandler):
-    """``POST mlops/jobs/{run_id}/cancel``: stop a job (idempotent); answers its new state."""
+    """``POST mlops/jobs/{run_id}/cancel``: stop a job; answers its new state, or 409 when it
+    had already ended."""
 
     @guarded("execute")
     async def post(self, run_id: str) -> None:
         from ..jobs.cancel import cancel_job
 
+        from ..jobs.query import describe_job
+        from ..tracking import RUN_TERMINAL
+
         run_id = self.run_id_argument(run_id)
         uri = await self.call(self.mlops_app.resolved_tracking_uri)
+        before = await self.call(describe_job, run_id, uri)
+        if before.status in RUN_TERMINAL:
+            raise JobEndedError(
+                f"Job {run_id} already ended {before.status}: there is nothing to cancel."
+            )
         job = await self.call(cancel_job, run_id, uri)
         self.write_model(describe(job, uri))
 
@@ -107,12 +131,22 @@ class JobOutputHandler(MlopsHandler):
         self.write_model(FetchJobOutputResponse(path=relative))
 
 
-def job_request(body: CreateJob, root_dir: str, executor: str, tracking_uri: str) -> JobRequest:
+def job_request(
+    body: CreateJob,
+    root_dir: str,
+    executor: str,
+    tracking_uri: str,
+    *,
+    allow_hidden: bool = False,
+) -> JobRequest:
     """The request a ``POST mlops/jobs`` body asks for; where it runs is the server's choice."""
+    from .. import limits
     from ..jobs.request import JobRequest
 
+    limits.check_count(len(body.include), limits.MAX_INCLUDES, "The number of included paths")
+
     def inside(path: str, what: str) -> Path:
-        return Path(resolve_notebook_path(root_dir, path, what))
+        return Path(resolve_notebook_path(root_dir, path, what, allow_hidden=allow_hidden))
 
     return JobRequest(
         notebook=inside(body.path, "notebook path"),

@@ -124,6 +124,9 @@ class ParameterInfo(_Contract):
     """One of int, float, str, bool, list, dict, any."""
     default: JsonValue = None
     help: str = ""
+    expression: str | None = None
+    """The default's source when the notebook computes it (``a == 3``); ``default`` is then
+    null, and a form sends nothing unless a value is typed."""
 
 
 class DescribeParameters(_Contract):
@@ -151,7 +154,9 @@ class CreateJob(_Contract):
         "parameters contract, exactly as the CLI does.",
     )
     experiment: str | None = Field(default=None, description="MLflow experiment name.")
-    timeout: float | None = Field(default=None, gt=0, description="Seconds before the job stops.")
+    timeout: float | None = Field(
+        default=None, gt=0, allow_inf_nan=False, description="Seconds before the job stops."
+    )
     kernel_name: str | None = Field(default=None, description="Default: the notebook's kernel.")
     include: list[str] = Field(
         default_factory=list,
@@ -197,6 +202,9 @@ class DescribeJob(_Contract):
     duration_s: float | None = None
     failure_reason: str | None = None
     failed_cell: int | None = None
+    """Index of the failing cell in the executed notebook."""
+    failed_cell_label: str | None = None
+    """The failing cell as the user knows it: ``In [3]``, or its first line."""
     ename: str | None = None
     evalue: str | None = None
     parent_run_id: str | None = None

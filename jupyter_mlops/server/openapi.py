@@ -98,7 +98,7 @@ OPERATIONS: dict[str, dict[str, Operation]] = {
         "get": ("Describe a job", None, m.DescribeJob, 200, {}),
     },
     "/mlops/jobs/{run_id}/cancel": {
-        "post": ("Cancel a job (idempotent)", None, m.DescribeJob, 200, {}),
+        "post": ("Cancel a job (409 when it had already ended)", None, m.DescribeJob, 200, {}),
     },
     "/mlops/jobs/{run_id}/output": {
         "post": (

@@ -27,6 +27,8 @@ BAR_STYLE = {"FINISHED": "success", "FAILED": "danger", "KILLED": "warning"}
 
 def _value_widget(param: Parameter) -> W.ValueWidget:
     kind, default = param.type, param.default
+    if param.expression is not None:  # the notebook computes it unless a value is typed
+        return W.Text(value="", placeholder=f"= {param.expression} (computed)")
     if kind == "bool":
         return W.Checkbox(value=bool(default), indent=False)
     if kind == "int" and isinstance(default, int):
@@ -142,6 +144,8 @@ class Launcher(MlopsWidget):
             if self.sweeps[param.name].value.strip():
                 continue
             value = widget.value
+            if param.expression is not None and value == "":
+                continue
             if isinstance(widget, W.Text) and not isinstance(param.default, str):
                 if value == json.dumps(param.default):
                     continue

@@ -34,6 +34,12 @@ export async function requestAPI<T>(
 ): Promise<T> {
   const settings = ServerConnection.makeSettings();
   const requestUrl = URLExt.join(settings.baseUrl, 'mlops', endPoint);
+  // A string body would go as text/plain, which the server refuses (415).
+  const headers = new Headers(init.headers);
+  if (init.body !== undefined && init.body !== null && !headers.has('Content-Type')) {
+    headers.set('Content-Type', 'application/json');
+  }
+  init = { ...init, headers };
 
   let response: Response;
   try {

@@ -142,3 +142,15 @@ export class JobsModel extends Observable {
   private _timer: ReturnType<typeof setTimeout> | null = null;
   private _polling = false;
 }
+
+/** `Name: value` as Python prints an exception; `Name` alone when it has no value. */
+export function exceptionText(
+  ename: string | null,
+  evalue: string | null
+): string | null {
+  const value = (evalue ?? '').trim();
+  if (!ename) {
+    return value || null;
+  }
+  return value ? `${ename}: ${value}` : ename;
+}

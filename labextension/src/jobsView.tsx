@@ -1,6 +1,12 @@
 import React from 'react';
 
-import { JobsModel, formatDuration, isActive, progress } from './jobsModel';
+import {
+  JobsModel,
+  exceptionText,
+  formatDuration,
+  isActive,
+  progress
+} from './jobsModel';
 import { RunLink } from './runLink';
 import { ServerConfigModel } from './serverConfig';
 import { IDescribeJob, JobStatus } from './tokens';
@@ -98,8 +104,9 @@ function JobRow(props: {
     job.failure_reason &&
     [
       job.failure_reason,
-      job.failed_cell !== null ? `cell ${job.failed_cell}` : null,
-      job.ename ? `${job.ename}: ${job.evalue ?? ''}` : job.evalue
+      job.failed_cell_label ??
+        (job.failed_cell !== null ? `cell ${job.failed_cell}` : null),
+      exceptionText(job.ename, job.evalue)
     ]
       .filter(Boolean)
       .join(' · ');

@@ -127,6 +127,9 @@ export function LaunchForm(props: {
             className="jp-mlops-Input"
             name={param.name}
             title={param.help}
+            placeholder={
+              param.expression ? `= ${param.expression} (computed)` : undefined
+            }
             value={inputs[param.name]?.value ?? ''}
             onChange={event => change(param.name, 'value', event.target.value)}
           />

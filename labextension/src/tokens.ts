@@ -101,6 +101,8 @@ export interface IParameterInfo {
   type: string;
   default?: JsonValue;
   help: string;
+  /** The default's source when the notebook computes it (`a == 3`); then no default. */
+  expression?: string | null;
 }
 
 /** Mirrors `DescribeParameters`, the body of `GET mlops/parameters?path=`. */
@@ -154,6 +156,8 @@ export interface IDescribeJob {
   duration_s: number | null;
   failure_reason: string | null;
   failed_cell: number | null;
+  /** The failing cell as the user knows it: `In [3]`, or its first line. */
+  failed_cell_label: string | null;
   ename: string | null;
   evalue: string | null;
   parent_run_id: string | null;

@@ -17,6 +17,7 @@ export function job(overrides: Partial<IDescribeJob> = {}): IDescribeJob {
     duration_s: 3,
     failure_reason: null,
     failed_cell: null,
+    failed_cell_label: null,
     ename: null,
     evalue: null,
     parent_run_id: null,

@@ -1,7 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
 import { MlopsRequestError, requestAPI } from '../src/handler';
-import { JobsModel, formatDuration, isActive, progress } from '../src/jobsModel';
+import {
+  JobsModel,
+  exceptionText,
+  formatDuration,
+  isActive,
+  progress
+} from '../src/jobsModel';
 import { job } from './fixtures';
 
 vi.mock('../src/handler', () => import('./handlerMock'));
@@ -84,5 +90,15 @@ describe('JobsModel', () => {
     const jobs = new JobsModel();
     await expect(jobs.fetchOutput('r1')).resolves.toBe('mlops-outputs/r1/train.ipynb');
     expect(request).toHaveBeenCalledWith('jobs/r1/output', { method: 'POST' });
+  });
+});
+
+describe('exceptionText', () => {
+  it('reads as Python prints an exception', () => {
+    expect(exceptionText('ValueError', 'bad x')).toBe('ValueError: bad x');
+    expect(exceptionText('E', '')).toBe('E');
+    expect(exceptionText('E', null)).toBe('E');
+    expect(exceptionText(null, 'worker lost')).toBe('worker lost');
+    expect(exceptionText(null, null)).toBeNull();
   });
 });

@@ -40,6 +40,10 @@ class Executor:
         ``launch``); the line on which that process reports."""
         raise NotImplementedError(f"The {self.name} executor cannot launch a job itself.")
 
+    def check_kernel(self, name: str) -> None:
+        """Refuse a kernel this executor cannot start; nothing, where kernels live elsewhere
+        (the job then fails as papermill says)."""
+
     def cancel(self, run: Any, settings: Settings) -> bool:
         """Stop a running job now, if this executor can; True when a stop was sent."""
         return False

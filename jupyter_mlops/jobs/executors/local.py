@@ -23,7 +23,9 @@ import uuid
 from typing import Any
 
 from ...config import Settings
+from ...errors import InvalidRequestError
 from .. import spec
+from ..environment import job_environment
 from .base import Executor
 from .reply import ReplyLine
 
@@ -122,6 +124,18 @@ class LocalExecutor(Executor):
             fresh.append(run)
         return fresh
 
+    def check_kernel(self, name: str) -> None:
+        """The kernel must be installed here, as ``jupyter kernelspec list`` shows it."""
+        from jupyter_client.kernelspec import KernelSpecManager
+
+        installed = KernelSpecManager().find_kernel_specs()
+        if name not in installed:
+            raise InvalidRequestError(
+                f"No kernel named {name!r} is installed here (installed: "
+                f"{', '.join(sorted(installed)) or 'none'}). Pass --kernel NAME, or install "
+                "it (python -m ipykernel install --user --name NAME)."
+            )
+
     @classmethod
     def supported_features(cls) -> dict[str, bool]:
         return {**super().supported_features(), "cancel": True, "launch": True}
@@ -136,7 +150,7 @@ def _spawn(
 ) -> subprocess.Popen[bytes]:
     logs = settings.home / "logs"
     logs.mkdir(parents=True, exist_ok=True)
-    env = dict(os.environ, JUPYTER_MLOPS_HOME=str(settings.home))
+    env = dict(job_environment(), JUPYTER_MLOPS_HOME=str(settings.home))
     with open(logs / f"{log_name}.log", "ab") as log:
         return subprocess.Popen(
             [sys.executable, "-m", JOB_MODULE, *args],
