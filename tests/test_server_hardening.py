@@ -284,3 +284,89 @@ def test_limits_are_written_in_the_readme() -> None:
         "MAX_BODY_BYTES",
     ):
         assert f"{getattr(limits, name):,}" in readme, name
+
+
+def _examples(strategy: Any, count: int) -> list[Any]:
+    """``count`` values Hypothesis draws from ``strategy`` (fixed seed: the same every run).
+
+    Drawn up front, then sent to the server: the server lives on the test's event loop.
+    """
+    from hypothesis import HealthCheck, given, settings
+
+    drawn: list[Any] = []
+
+    @settings(
+        max_examples=count,
+        database=None,
+        derandomize=True,
+        suppress_health_check=list(HealthCheck),
+        deadline=None,
+    )
+    @given(strategy)
+    def collect(value: Any) -> None:
+        drawn.append(value)
+
+    collect()
+    return drawn
+
+
+def _bodies() -> Any:
+    from hypothesis import strategies as st
+
+    text = st.text(
+        st.characters(codec="utf-8") | st.sampled_from(["\ud800", "\x00", "/", "."])
+    ) | st.sampled_from(["../x.ipynb", "nokernel.ipynb", ".hidden/a.ipynb"])
+    json_value = st.recursive(
+        st.none() | st.booleans() | st.integers() | st.floats() | text,
+        lambda inner: st.lists(inner, max_size=4) | st.dictionaries(text, inner, max_size=4),
+        max_leaves=12,
+    )
+    fields = [
+        "path", "parameters", "sweep", "from_text", "experiment", "timeout", "kernel_name",
+        "include", "resources", "sample", "seed", "max_concurrency", "fail_fast", "card", "x",
+    ]  # fmt: skip
+    mostly_ours = st.dictionaries(st.sampled_from(fields) | text, json_value, max_size=6)
+    aimed = st.fixed_dictionaries({"path": st.just("nokernel.ipynb")}, optional={
+        f: json_value for f in fields[1:-2]
+    })  # fmt: skip
+    card_fields = st.sampled_from(["name", "owner", "risk_tier", "stage", "use_case", "inputs"])
+    card = st.fixed_dictionaries(
+        {"path": st.just("nokernel.ipynb"), "card": st.dictionaries(card_fields, json_value)}
+    )
+    job = st.fixed_dictionaries(
+        {
+            "path": st.just("nokernel.ipynb"),
+            "parameters": st.dictionaries(st.just("x"), json_value),
+        },
+        optional={"sweep": st.dictionaries(st.just("x"), st.lists(json_value, max_size=3))},
+    )
+    return mostly_ours | aimed | card | job | json_value
+
+
+async def test_fuzzed_bodies_never_get_a_server_error(jp_fetch, jp_root_dir, mlops_notebook):
+    """Every POST/PUT body route, with bodies drawn by Hypothesis: always a 4xx or a 2xx."""
+    path = mlops_notebook("print(x)", params="x = 1", name="nokernel.ipynb", folder=jp_root_dir)
+    nb = json.loads(path.read_text())
+    nb["metadata"]["kernelspec"]["name"] = "not-installed-kernel"  # a valid body runs nothing
+    path.write_text(json.dumps(nb))
+    routes = [
+        (("mlops", "jobs"), "POST"),
+        (("mlops", "card"), "PUT"),
+        (("mlops", "jobs", "0" * 32, "cancel"), "POST"),
+        (("mlops", "jobs", "0" * 32, "output"), "POST"),
+    ]
+    seen: dict[str, int] = {}
+    for body in _examples(_bodies(), 150):
+        text = json.dumps(body, allow_nan=True)
+        for parts, method in routes:
+            response = await jp_fetch(*parts, method=method, body=text, raise_error=False)
+            code = response.code
+            answer = json.loads(response.body) if response.body else {}
+            if code >= 400:
+                assert set(answer) == {"error", "message"}, response.body
+            assert code < 500, (parts, method, text[:500], code)
+            key = f"{code} {answer.get('error', '')}".strip()
+            seen[key] = seen.get(key, 0) + 1
+    print(f"status codes of {sum(seen.values())} fuzzed requests: {seen}")
+    # the fuzz reached the checks and the writes, not only the routing
+    assert {"400 INVALID_REQUEST", "400 INVALID_PARAMETER", "200"} <= set(seen), seen

@@ -18,7 +18,6 @@ import json
 import os
 import re
 from collections.abc import Iterable, Mapping
-from pathlib import Path
 
 ALLOWED = (
     # the process and its locale
@@ -86,15 +85,3 @@ def scrub(text: str, secrets: Iterable[str]) -> str:
     for value in secrets:
         text = text.replace(value, MASK)
     return text
-
-
-def scrub_file(path: Path, secrets: Iterable[str]) -> bool:
-    """Mask the secrets in the text file at ``path`` in place; True when one was found."""
-    secrets = list(secrets)
-    if not secrets:
-        return False
-    text = path.read_text(encoding="utf-8", errors="surrogateescape")
-    clean = scrub(text, secrets)
-    if clean != text:
-        path.write_text(clean, encoding="utf-8", errors="surrogateescape")
-    return clean != text

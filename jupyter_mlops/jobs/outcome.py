@@ -56,8 +56,15 @@ def failure_outcome(
             ename, evalue = _stderr_error(executed) or (ename, evalue)
         label = cell_label(exc.exec_count, exc.source)
         return Outcome("FAILED", "cell error", exc.cell_index, ename, evalue, label)
-    if isinstance(exc, CellTimeoutError):
-        return Outcome("FAILED", "timeout", ename=type(exc).__name__, evalue=str(exc))
+    if isinstance(exc, CellTimeoutError):  # a job's own timeout is kill_reason, above
+        return Outcome(
+            "FAILED",
+            "cell error",
+            current_cell,
+            type(exc).__name__,
+            f"{exc} (papermill waits only so long for a cell's output: the cell printed more, "
+            "or faster, than the kernel could send; print less, or write it to a file).",
+        )
     if isinstance(exc, DeadKernelError):
         return Outcome("FAILED", "kernel died", current_cell, "DeadKernelError", str(exc))
     if isinstance(exc, KeyboardInterrupt | SystemExit):

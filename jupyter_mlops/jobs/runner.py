@@ -20,9 +20,10 @@ from typing import Any
 
 from ..tracking import RUN_TERMINAL, download_artifact, get_client, set_tags
 from . import spec
-from .environment import scrub, scrub_file, secret_values
+from .environment import scrub, secret_values
 from .kernel import WarmKernel
 from .outcome import Background, Outcome, failure_outcome, notebook_kernel
+from .stored_output import prepare_output
 from .sweep_state import finish_parent, mark_parent_running, stop_siblings_if_fail_fast
 from .watch import JobWatch
 
@@ -198,7 +199,7 @@ class JobRunner:
         self.timings["finished"] = time.time()
         self.watch.flush()
         if getattr(self, "output_path", None) is not None and self.output_path.exists():
-            scrub_file(self.output_path, self.secrets)  # a cell that printed os.environ
+            prepare_output(self.output_path, self.secrets)  # masked and bounded
             self.client.log_artifact(self.run_id, str(self.output_path), spec.OUTPUT_DIR)
         self._write_receipt()
         self.terminate(outcome)

@@ -37,9 +37,9 @@ def submit(request: JobRequest) -> Submission:
             "--executor dask://HOST:PORT with workers that declare them.",
         )
     snapshot, contract = read_snapshot(request.notebook, request.cwd, request.include)
-    _check_runnable(executor, snapshot, request)
     if request.is_sweep:
         points = sweep_points(request, contract)
+        _check_runnable(executor, snapshot, request)
         _probe(settings)
         factory = _factory(snapshot, settings, request)
         parent, children = create_sweep(factory, request, points)
@@ -48,6 +48,7 @@ def submit(request: JobRequest) -> Submission:
             factory.start(executor, child, limited)
         return Submission(parent, settings.tracking_uri, children)
     values = validate(contract, dict(request.parameters), from_text=request.from_text)
+    _check_runnable(executor, snapshot, request)
     _probe(settings)
     if executor.supported_features().get("launch"):
         return _launch(executor, settings, snapshot, request, values)

@@ -20,6 +20,7 @@ from .paths import relative_to_root, resolve_notebook_path
 if TYPE_CHECKING:
     from ..jobs.request import JobRequest
 
+
 class JobEndedError(MlopsError):
     """A cancel asked of a job that had already ended."""
 
@@ -95,7 +96,6 @@ class CancelJobHandler(MlopsHandler):
     @guarded("execute")
     async def post(self, run_id: str) -> None:
         from ..jobs.cancel import cancel_job
-
         from ..jobs.query import describe_job
         from ..tracking import RUN_TERMINAL
 
