@@ -180,6 +180,10 @@ async def test_a_malformed_job_record_does_not_break_listing_or_describing(
 
     assert run in [job["run_id"] for job in listed]
     assert described["run_id"] == run and described["parameters"] == {}
+    from conftest import run_cli
+
+    cli = run_cli("jobs", env={**os.environ, "MLFLOW_TRACKING_URI": mlops_tracking_uri})
+    assert cli.returncode == 0 and run in cli.stdout, cli.stderr
 
 
 async def test_a_fifo_is_refused_without_blocking(jp_fetch, jp_root_dir):

@@ -24,10 +24,17 @@ BUILTIN = {
 
 
 def available() -> dict[str, str]:
+    """Executor names and where their classes are (``module:Class``)."""
+    return dict(_registered())
+
+
+@cache
+def _registered() -> tuple[tuple[str, str], ...]:
+    # Read once per process: entry points are scanned from every installed distribution.
     names = dict(BUILTIN)
     for ep in entry_points(group="jupyter_mlops.executors"):
         names[ep.name] = ep.value
-    return names
+    return tuple(names.items())
 
 
 @cache
