@@ -189,7 +189,7 @@ def get_receipt(run_id: str, tracking_uri: str | None = None) -> dict[str, Any]:
     """The ``receipt.json`` of a run."""
     from .config import resolve_tracking_uri
     from .tracking import get_client
-    from .tracking.client import read_artifact_text
+    from .tracking.client import read_artifact_text, shown_uri
 
     uri = resolve_tracking_uri(tracking_uri)
     client = get_client(uri)
@@ -197,7 +197,7 @@ def get_receipt(run_id: str, tracking_uri: str | None = None) -> dict[str, Any]:
         client.get_run(run_id)
     except Exception as exc:
         raise NotFoundError(
-            f"No run {run_id!r} on {uri}. Check the run id (jupyter mlops jobs)."
+            f"No run {run_id!r} on {shown_uri(uri)}. Check the run id (jupyter mlops jobs)."
         ) from exc
     try:
         text = read_artifact_text(uri, run_id, "receipt.json")

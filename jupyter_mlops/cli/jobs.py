@@ -9,6 +9,7 @@ from typing import Any
 
 from ..errors import MlopsError, NotebookError
 from ..run_options import add_launch_options
+from ..tracking.client import shown_uri
 from ..views import finished_text, jobs_text, submitted_text
 from .output import Output, Progress
 
@@ -115,7 +116,7 @@ def cmd_demo(args: argparse.Namespace, out: Output) -> int:
     notebook = folder / "train_classifier.ipynb"
     shutil.copy2(example_notebook(), notebook)
     settings = get_settings(args.tracking_uri)
-    out.note(f"demo notebook: {notebook}\ntracking store: {settings.tracking_uri}")
+    out.note(f"demo notebook: {notebook}\ntracking store: {shown_uri(settings.tracking_uri)}")
     demo_run = argparse.ArgumentParser(add_help=False)
     run_arguments(demo_run)
     demo_args = demo_run.parse_args(
@@ -131,6 +132,6 @@ def cmd_demo(args: argparse.Namespace, out: Output) -> int:
         where = settings.artifact_root or "the tracking server's artifact store"
         out.note(
             f"artifacts: {where}\nsee them: mlflow ui --backend-store-uri "
-            f"{settings.tracking_uri}\nlist models: jupyter mlops models"
+            f"{shown_uri(settings.tracking_uri)}\nlist models: jupyter mlops models"
         )
     return code

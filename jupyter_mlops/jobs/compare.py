@@ -6,7 +6,7 @@ from typing import Any
 
 from ..config import get_settings
 from ..errors import NotFoundError
-from ..tracking import get_client
+from ..tracking import get_client, shown_uri
 from . import spec
 
 
@@ -35,7 +35,7 @@ def _runs_of(target: str, uri: str) -> tuple[str, list[Any]]:
             experiment = None
     if experiment is None:
         raise NotFoundError(
-            f"{target!r} is neither a run id nor an experiment on {uri}. Pass a sweep's parent "
+            f"{target!r} is neither a run id nor an experiment on {shown_uri(uri)}. Pass a sweep's parent "
             "run id (jupyter mlops jobs) or an experiment name."
         )
     runs = client.search_runs([experiment.experiment_id], max_results=5000)

@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 
 from ..config import get_settings
 from ..errors import InvalidParameterError, JobFailedError, NotFoundError
-from ..tracking import RUN_TERMINAL, get_client
+from ..tracking import RUN_TERMINAL, get_client, shown_uri
 from . import spec
 from .executors import reap_orphans
 from .sweep_state import finish_parent
@@ -22,7 +22,7 @@ def describe_job(run_id: str, tracking_uri: str | None = None) -> spec.JobInfo:
         run = get_client(uri).get_run(run_id)
     except Exception as exc:
         raise NotFoundError(
-            f"No job {run_id!r} on {uri}. List jobs with `jupyter mlops jobs`."
+            f"No job {run_id!r} on {shown_uri(uri)}. List jobs with `jupyter mlops jobs`."
         ) from exc
     if run.data.tags.get(spec.JOB) != "true":
         raise NotFoundError(f"Run {run_id!r} is not a jupyter-mlops job.")

@@ -22,7 +22,7 @@ from ..config import get_settings
 from ..errors import NotFoundError, RegistrationError
 from ..governance.promotion import check_gate, gate, promote
 from ..tags import CARD_PREFIX, FLAVOR, LOGGED_MODEL_ID, SERIALIZATION
-from ..tracking import get_client, is_unreachable, log_batch
+from ..tracking import get_client, is_unreachable, log_batch, shown_uri
 from ..tracking.logging import current_run_id
 from .flavors import SavedModel, save_model
 from .push import (
@@ -293,7 +293,7 @@ def register_run(
     try:
         run = client.get_run(run_id)
     except Exception as exc:
-        raise NotFoundError(f"No run {run_id!r} on {uri}.") from exc
+        raise NotFoundError(f"No run {run_id!r} on {shown_uri(uri)}.") from exc
     tags = run.data.tags
     model_id = _logged_model_of(client, run, artifact_path)
     model_name = name or tags.get(CARD_PREFIX + "name")

@@ -39,7 +39,7 @@ __all__ = [  # the tags named here are defined in tags.py
     "load_run",
     "package_changes",
 ]
-from ..tracking import download_artifact, get_client, read_artifact_text
+from ..tracking import download_artifact, get_client, read_artifact_text, shown_uri
 
 REPRODUCED = "reproduced"
 NOT_REPRODUCED = "not reproduced"
@@ -126,7 +126,8 @@ def load_run(run_id: str, uri: str) -> RunFacts:
         run = client.get_run(run_id)
     except Exception as exc:
         raise NotFoundError(
-            f"No run {run_id!r} on {uri}. Check the run id (jupyter mlops jobs).", run_id=run_id
+            f"No run {run_id!r} on {shown_uri(uri)}. Check the run id (jupyter mlops jobs).",
+            run_id=run_id,
         ) from exc
     try:
         receipt = json.loads(read_artifact_text(uri, run_id, spec.RECEIPT))

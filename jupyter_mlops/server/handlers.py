@@ -7,6 +7,8 @@ from typing import Any
 from pydantic import BaseModel
 
 from .. import __version__
+from ..links import run_link
+from ..tracking.client import is_remote, shown_uri
 from .base import MlopsHandler, guarded
 from .models import DescribeModel, DescribeReceipt, HealthResponse, ModelVersionInfo
 
@@ -56,14 +58,14 @@ class HealthHandler(MlopsHandler):
     @guarded()
     async def get(self) -> None:
         uri = await self.call(self.mlops_app.resolved_tracking_uri)
-        self.write_model(HealthResponse(version=__version__, tracking_uri=uri))
+        self.write_model(HealthResponse(version=__version__, tracking_uri=shown_uri(uri)))
 
 
 def run_url(tracking_uri: str, experiment_id: str | None, run_id: str | None) -> str | None:
     """The run's page in the MLflow UI, when the tracking URI is a server."""
-    if not run_id or not experiment_id or not tracking_uri.startswith(("http://", "https://")):
+    if not run_id or not experiment_id or not is_remote(tracking_uri):
         return None
-    return f"{tracking_uri.rstrip('/')}/#/experiments/{experiment_id}/runs/{run_id}"
+    return run_link(tracking_uri, experiment_id, run_id)
 
 
 def _describe_model(name: str, uri: str) -> DescribeModel:

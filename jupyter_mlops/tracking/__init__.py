@@ -15,6 +15,7 @@ from .client import (
     probe,
     read_artifact_text,
     set_tags,
+    shown_uri,
 )
 
 __all__ = [
@@ -29,4 +30,5 @@ __all__ = [
     "probe",
     "read_artifact_text",
     "set_tags",
+    "shown_uri",
 ]

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit, urlunsplit
 
 from ..errors import TrackingUnavailableError
 
@@ -60,6 +61,16 @@ def is_remote(tracking_uri: str) -> bool:
     return tracking_uri.startswith(("http://", "https://"))
 
 
+def shown_uri(tracking_uri: str) -> str:
+    """``tracking_uri`` as it may be shown, logged or linked: without a user, password or
+    query (``https://user:secret@host/?token=x`` reads ``https://host/``)."""
+    parts = urlsplit(tracking_uri)
+    if not parts.netloc or ("@" not in parts.netloc and not parts.query):
+        return tracking_uri
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit((parts.scheme, host, parts.path, "", ""))
+
+
 def gather(calls: Sequence[Callable[[], Any]], *, parallel: bool) -> list[Any]:
     """The result of each call, in order; made at once when ``parallel`` (requests to a
     tracking server, each waiting on it). The first error is raised once all have ended."""
@@ -84,7 +95,7 @@ def probe(tracking_uri: str, timeout: float = 3.0) -> None:
             pass
     except (urllib.error.URLError, OSError) as exc:
         raise TrackingUnavailableError(
-            f"The MLflow tracking server at {tracking_uri} does not answer ({exc}). Start it or "
+            f"The MLflow tracking server at {shown_uri(tracking_uri)} does not answer ({exc}). Start it or "
             "check MLFLOW_TRACKING_URI."
         ) from None
 

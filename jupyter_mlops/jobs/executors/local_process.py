@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from ...errors import MlopsError
+from ...tracking.client import shown_uri
 from .. import spec
 from .local import LAUNCH
 from .reply import Reply, error_to_dict
@@ -118,7 +119,7 @@ def create_requested_run(request: dict[str, Any], job_tags: dict[str, Any]) -> s
         raise
     except Exception as exc:
         raise MlopsError(
-            f"Could not create the run on {settings.tracking_uri}: {type(exc).__name__}: {exc}. "
+            f"Could not create the run on {shown_uri(settings.tracking_uri)}: {type(exc).__name__}: {exc}. "
             "Check that the tracking store can be written, or set MLFLOW_TRACKING_URI."
         ) from exc
 
