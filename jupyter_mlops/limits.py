@@ -42,6 +42,11 @@ def check_count(count: int, limit: int, what: str, hint: str = "") -> None:
         )
 
 
+def check_includes(count: int) -> None:
+    """At most :data:`MAX_INCLUDES` included paths (checked before any is resolved)."""
+    check_count(count, MAX_INCLUDES, "The number of included paths")
+
+
 def check_text(text: str, what: str, limit: int = MAX_NAME_CHARS) -> None:
     """``text`` is valid Unicode and at most ``limit`` characters."""
     check_count(len(text), limit, f"The length of {what}")

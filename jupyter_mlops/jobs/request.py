@@ -154,7 +154,7 @@ class JobRequest:
                 f"kernel_name {self.kernel_name!r} is not a kernel name: use the name "
                 "`jupyter kernelspec list` shows (letters, digits, '.', '_' or '-')."
             )
-        limits.check_count(len(self.include), limits.MAX_INCLUDES, "The number of included paths")
+        limits.check_includes(len(self.include))
         for name, value in self.parameters.items():
             limits.check_text(str(name), "a parameter name")
             limits.check_json(value, f"parameter {name!r}")

@@ -143,7 +143,7 @@ def job_request(
     from .. import limits
     from ..jobs.request import JobRequest
 
-    limits.check_count(len(body.include), limits.MAX_INCLUDES, "The number of included paths")
+    limits.check_includes(len(body.include))  # before each one is resolved on disk
 
     def inside(path: str, what: str) -> Path:
         return Path(resolve_notebook_path(root_dir, path, what, allow_hidden=allow_hidden))
