@@ -367,6 +367,19 @@ def drive_full_loop(page: Any, lab: JupyterLab, root: Path, problems: PageProble
     assert list((root / "mlops-outputs").rglob("train_classifier.ipynb"))
     shot(page, "5b-output-opened")
 
+    # 5c. A run scikit-learn refuses fails; the row names the cell as the notebook shows it
+    # (In [N]) and the exception as Python prints it.
+    panel.locator(".jp-mlops-Tab[data-tab='notebook']").click()
+    panel.locator("input[name='register']").fill("false")
+    panel.locator("input[name='C']").fill("-1")
+    panel.locator(".jp-mlops-Launch").click()
+    failed = panel.locator(".jp-mlops-Job.jp-mlops-mod-failed")
+    expect(failed).to_have_count(1, timeout=JOB_TIMEOUT)
+    failure = failed.locator(".jp-mlops-JobFailure")
+    expect(failure).to_contain_text("cell error · In [")
+    expect(failure).to_contain_text("InvalidParameterError: The 'C' parameter")
+    shot(page, "5c-job-failed")
+
     # 6. Models lists the registered model; expanding it shows v1 with its card.
     panel.locator(".jp-mlops-Tab[data-tab='models']").click()
     row = panel.locator(".jp-mlops-Model", has_text=E2E_MODEL)
