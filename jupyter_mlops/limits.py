@@ -27,6 +27,9 @@ MAX_NAME_CHARS = 500
 """An experiment name (MLflow's limit), a kernel name or a path in a request."""
 MAX_BODY_BYTES = 1_000_000
 """A REST request body."""
+MAX_BODY_DEPTH = 64
+"""Nesting of a whole REST request body: its own fields' levels around the values, which are
+held to :data:`MAX_JSON_DEPTH` where they are used, as on every other surface."""
 
 
 class LimitError(InvalidRequestError):
@@ -53,9 +56,14 @@ def check_text(text: str, what: str, limit: int = MAX_NAME_CHARS) -> None:
     _check_unicode(text, what)
 
 
-def check_json(value: Any, what: str, max_chars: int | None = MAX_VALUE_CHARS) -> None:
-    """``value`` nests at most :data:`MAX_JSON_DEPTH` deep, holds only valid Unicode and
-    finite numbers, and written as JSON is at most ``max_chars`` long.
+def check_json(
+    value: Any,
+    what: str,
+    max_chars: int | None = MAX_VALUE_CHARS,
+    max_depth: int = MAX_JSON_DEPTH,
+) -> None:
+    """``value`` nests at most ``max_depth`` deep, holds only valid Unicode and finite
+    numbers, and written as JSON is at most ``max_chars`` long.
 
     Walked without recursion, so a value nested thousands deep is refused, not a crash.
     """
@@ -72,19 +80,25 @@ def check_json(value: Any, what: str, max_chars: int | None = MAX_VALUE_CHARS) -
             elif isinstance(item, float) and not math.isfinite(item):
                 raise LimitError(f"{what} holds {item}: only finite numbers can be stored.")
             continue
-        if depth > MAX_JSON_DEPTH:
+        if depth > max_depth:
             raise LimitError(
-                f"{what} nests lists or objects more than {MAX_JSON_DEPTH} deep; pass flatter "
+                f"{what} nests lists or objects more than {max_depth} deep; pass flatter "
                 "values (or read a file from the notebook)."
             )
         stack.extend((child, depth + 1) for child in children)
-    if max_chars is not None:  # the text MLflow stores, now that it is safe to write
-        check_count(
-            len(json.dumps(value, default=str)),
-            max_chars,
-            f"The length of {what} as JSON",
-            "Pass large values as a file (--include) that the notebook reads.",
-        )
+    if max_chars is not None:  # safe to write now that its depth is known
+        check_size(value, what, max_chars)
+
+
+def check_size(value: Any, what: str, max_chars: int) -> None:
+    """``value`` (already held to a depth) written as JSON, the text MLflow stores, is at
+    most ``max_chars`` long."""
+    check_count(
+        len(json.dumps(value, default=str)),
+        max_chars,
+        f"The length of {what} as JSON",
+        "Pass large values as a file (--include) that the notebook reads.",
+    )
 
 
 def _check_unicode(text: str, what: str) -> None:

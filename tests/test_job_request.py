@@ -103,6 +103,18 @@ def test_a_request_is_checked_when_it_is_built(tmp_path, options, error, fragmen
         JobRequest(notebook=tmp_path / "x.ipynb", **options)
 
 
+def test_a_value_as_deep_as_the_limit_is_accepted(tmp_path):
+    from jupyter_mlops import limits
+
+    value = 1
+    for _ in range(limits.MAX_JSON_DEPTH):
+        value = [value]
+    request = JobRequest(notebook=tmp_path / "x.ipynb", parameters={"a": value})
+    assert request.parameters == {"a": value}
+    with pytest.raises(LimitError, match="a sweep value of 'a' nests"):
+        JobRequest(notebook=tmp_path / "x.ipynb", sweep={"a": [[value]]})
+
+
 def test_the_cli_refuses_a_sweep_over_the_limit_before_reading_the_notebook(tmp_path):
     from conftest import run_cli
 

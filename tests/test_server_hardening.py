@@ -78,6 +78,31 @@ async def test_limits_are_refused_fast_and_name_the_limit(
     assert took < 15  # bounded work; a 10**12 grid would never answer
 
 
+async def test_a_value_at_the_depth_limit_passes_over_rest_as_on_the_command_line(
+    jp_fetch, jp_root_dir, mlops_notebook
+):
+    path = mlops_notebook("print(x)", params="x = None", name="deep.ipynb", folder=jp_root_dir)
+    nb = json.loads(path.read_text())
+    nb["metadata"]["kernelspec"]["name"] = "not-installed-kernel"  # a valid body runs nothing
+    path.write_text(json.dumps(nb))
+    deepest = nested(limits.MAX_JSON_DEPTH)  # as deep as a value may be
+    for body in (
+        {"path": "deep.ipynb", "parameters": {"x": deepest}},
+        {"path": "deep.ipynb", "sweep": {"x": [deepest, 1]}},
+    ):
+        code, answer, _ = await refused(jp_fetch, "mlops", "jobs", body=body)
+        # past every limit, refused only for the kernel this notebook names
+        assert code == 400 and "No kernel named" in answer["message"], answer
+
+    code, answer, _ = await refused(
+        jp_fetch,
+        "mlops",
+        "jobs",
+        body={"path": "deep.ipynb", "sweep": {"x": [nested(limits.MAX_JSON_DEPTH + 1)]}},
+    )
+    assert code == 400 and "a sweep value of 'x' nests" in answer["message"], answer
+
+
 async def test_bodies_too_big_not_json_or_too_deep_are_refused(jp_fetch, jp_root_dir):
     code, answer, _ = await refused(
         jp_fetch, "mlops", "jobs", body=b"[" + b" " * limits.MAX_BODY_BYTES + b"]"
@@ -286,6 +311,7 @@ def test_limits_are_written_in_the_readme() -> None:
         "MAX_TAG_CHARS",
         "MAX_NAME_CHARS",
         "MAX_BODY_BYTES",
+        "MAX_BODY_DEPTH",
     ):
         assert f"{getattr(limits, name):,}" in readme, name
 

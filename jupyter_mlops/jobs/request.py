@@ -155,14 +155,19 @@ class JobRequest:
                 "`jupyter kernelspec list` shows (letters, digits, '.', '_' or '-')."
             )
         limits.check_includes(len(self.include))
+        # Each value is held to the limits; the wholes, to what MLflow stores of them.
         for name, value in self.parameters.items():
             limits.check_text(str(name), "a parameter name")
             limits.check_json(value, f"parameter {name!r}")
-        limits.check_json(self.parameters, "the parameters", limits.MAX_TAG_CHARS)
+        limits.check_size(self.parameters, "the parameters", limits.MAX_TAG_CHARS)
         limits.check_json(self.tags, "the tags", None)
         if not isinstance(self.sweep, Mapping):
             return
-        limits.check_json(
+        for name, values in self.sweep.items():
+            limits.check_text(str(name), "a swept parameter name")
+            for value in values if isinstance(values, list) else [values]:
+                limits.check_json(value, f"a sweep value of {name!r}")
+        limits.check_size(
             {"sweep": self.sweep, "base": self.parameters}, "the sweep", limits.MAX_TAG_CHARS
         )
         if self.sample is not None:

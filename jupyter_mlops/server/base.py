@@ -87,11 +87,11 @@ class MlopsHandler(ExtensionHandlerMixin, APIHandler):
             data = json.loads(body or b"null", parse_constant=_no_constant)
         except RecursionError:
             raise limits.LimitError(
-                f"The request body nests lists or objects more than {limits.MAX_JSON_DEPTH} deep."
+                f"The request body nests lists or objects more than {limits.MAX_BODY_DEPTH} deep."
             ) from None
         except ValueError as exc:
             raise InvalidRequestError(f"The request body is not valid JSON: {exc}.") from None
-        limits.check_json(data, "the request body", max_chars=None)
+        limits.check_json(data, "the request body", None, limits.MAX_BODY_DEPTH)
         try:
             return model.model_validate(data)
         except ValidationError as exc:
