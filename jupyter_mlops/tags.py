@@ -22,6 +22,7 @@ HEARTBEAT = "mlops.job.heartbeat"
 PID = "mlops.job.pid"
 PID_START = "mlops.job.pid_start"
 HOST = "mlops.job.host"
+JOB_HOST = "mlops.job.job_host"  # the local job host that runs it (its key), if one does
 CANCEL = "mlops.job.cancel_requested"
 REASON = "mlops.job.failure_reason"
 FAILED_CELL = "mlops.job.failed_cell"

@@ -131,3 +131,24 @@ def receipt_text(receipt: dict[str, Any], more: str = "") -> str:
     from .provenance import receipt_summary
 
     return json.dumps(receipt_summary(receipt, more), indent=2, default=str)
+
+
+def host_text(status: dict[str, Any] | None, action: str = "status") -> str:
+    """A job host's pid, slots and queue, as ``jupyter mlops host status`` shows them."""
+    if status is None:
+        return "no job host is running for this store"
+    if action == "stop":
+        return "the job host exits once its jobs are done"
+    state = "stopping" if status.get("stopping") else f"idle {status.get('idle_s', 0)} s"
+    lines = [
+        f"job host {status['pid']} for {status['tracking_uri']} ({state}; exits after "
+        f"{status['idle_exit_s']:g} s idle)",
+        f"log: {status['log']}",
+    ]
+    kernels = ", ".join(f"{n} {c}" for n, c in status.get("ready_kernels", {}).items())
+    lines.append(f"kernels ready: {kernels or 'none'}")
+    rows = [[s["index"], s["run_id"] or "(free)"] for s in status["slots"]]
+    lines.append(table(rows, ["SLOT", "RUN"]))
+    queue = status["queue"]
+    lines.append(f"queued: {len(queue)}" + (f" ({', '.join(queue[:10])}...)" if queue else ""))
+    return "\n".join(lines)

@@ -3,6 +3,7 @@ started once per session on 127.0.0.1 (stopped by PID), and a notebook factory."
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -117,6 +118,8 @@ def mlops_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]
         "JUPYTER_MLOPS_EXECUTOR",
     ):
         monkeypatch.delenv(name, raising=False)
+    # Jobs run in processes of their own here; tests/test_job_host.py runs them on the host.
+    monkeypatch.setenv("JUPYTER_MLOPS_HOST", "off")
     # Detached job processes must import this source tree, installed or not.
     root = str(Path(__file__).resolve().parents[1])
     monkeypatch.setenv(
@@ -124,6 +127,34 @@ def mlops_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]
     )
     yield work
     _reset_mlflow_globals()
+    stop_job_hosts(tmp_path / "home")
+
+
+def stop_job_hosts(home: Path) -> list[int]:
+    """Kill, by PID, the job hosts a test started under ``home``, with their kernels."""
+    import psutil
+
+    from jupyter_mlops.jobs.host.place import HostPlace
+
+    killed = []
+    for folder in sorted((home / "hosts").glob("*")):
+        try:
+            answer = HostPlace(folder.name, home).ask({"op": "ping"}, timeout=10)
+        except OSError:
+            answer = None
+        if not answer:
+            continue
+        try:
+            host = psutil.Process(int(answer["pong"]))
+            family = [host, *host.children(recursive=True)]
+        except psutil.Error:
+            continue
+        for proc in family:
+            with contextlib.suppress(psutil.Error):
+                proc.kill()
+        psutil.wait_procs(family, timeout=10)
+        killed.append(host.pid)
+    return killed
 
 
 def _reset_mlflow_globals() -> None:

@@ -10,7 +10,7 @@ import argparse
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from . import jobs, models, notebooks, runs
+from . import host, jobs, models, notebooks, runs
 from .output import Output
 
 Handler = Callable[[argparse.Namespace, Output], int]
@@ -82,6 +82,12 @@ COMMANDS: dict[str, Command] = {
     ),
     "report": Command(
         "a self-contained one-page HTML report", models.report_arguments, models.cmd_report
+    ),
+    "host": Command(
+        "the local job host: start | status | stop",
+        host.host_arguments,
+        host.cmd_host,
+        offline=True,
     ),
     "audit": Command(
         "a model's audit trail, or its aliases at a time",

@@ -15,22 +15,16 @@ worker's children and exit with it.
 from __future__ import annotations
 
 import contextlib
-import logging
 import os
-import shutil
-import tempfile
-import threading
 from typing import Any
 
 from distributed.diagnostics.plugin import WorkerPlugin
 
 from ..errors import ConfigError
 from .kernel import WarmKernel
+from .ready_kernels import ReadyKernels
 
 PLUGIN_NAME = "jupyter-mlops-kernel-pool"
-RETRY_S = 30.0  # after a kernel failed to start, wait this long before trying again
-
-log = logging.getLogger(__name__)
 
 
 class KernelPool(WorkerPlugin):
@@ -45,11 +39,7 @@ class KernelPool(WorkerPlugin):
             raise ConfigError("The kernel pool needs at least one kernel name.")
         self.size = size
         self.kernel_names = tuple(kernel_names)
-        self._ready: dict[str, list[WarmKernel]] = {name: [] for name in self.kernel_names}
-        self._lock = threading.Lock()
-        self._wake = threading.Event()
-        self._closed = threading.Event()
-        self._folder = ""
+        self._kernels: ReadyKernels | None = None
 
     @classmethod
     def from_env(cls) -> KernelPool:
@@ -67,58 +57,21 @@ class KernelPool(WorkerPlugin):
     def setup(self, worker: Any) -> None:
         if self.size is None:
             self.size = max(1, int(getattr(worker.state, "nthreads", 1)))
-        # Kernels start in a folder of their own; a job moves its kernel to the job's folder.
-        self._folder = tempfile.mkdtemp(prefix="mlops-kernel-pool-")
-        threading.Thread(target=self._fill, name="mlops-kernel-pool", daemon=True).start()
+        names = self.kernel_names
+        self._kernels = ReadyKernels(self.size, names, max_names=len(names))
+        self._kernels.start()
 
     def teardown(self, worker: Any) -> None:
-        self._closed.set()
-        self._wake.set()
-        with self._lock:
-            kernels = [k for ready in self._ready.values() for k in ready]
-            for ready in self._ready.values():
-                ready.clear()
-        for kernel in kernels:
-            kernel.discard()
-        shutil.rmtree(self._folder, ignore_errors=True)
+        if self._kernels is not None:
+            self._kernels.close()
 
     # -- for jobs ---------------------------------------------------------------------------
     def take(self, kernel_name: str) -> WarmKernel | None:
         """A ready kernel of ``kernel_name`` for one job, or None; the pool replaces it."""
-        with self._lock:
-            ready = self._ready.get(kernel_name, [])
-            while ready:
-                kernel = ready.pop(0)
-                if kernel.is_alive():
-                    self._wake.set()
-                    return kernel
-                kernel.discard()
-        self._wake.set()
-        return None
+        return None if self._kernels is None else self._kernels.take(kernel_name)
 
     def ready_count(self, kernel_name: str = "python3") -> int:
-        with self._lock:
-            return len(self._ready.get(kernel_name, []))
-
-    def _fill(self) -> None:
-        """Start kernels until each name has ``size`` ready; then sleep until one is taken."""
-        while not self._closed.is_set():
-            self._wake.clear()
-            for name in self.kernel_names:
-                while not self._closed.is_set() and self.ready_count(name) < (self.size or 1):
-                    try:
-                        kernel = WarmKernel(name, self._folder, {})
-                        kernel.wait_ready()
-                    except Exception as exc:  # noqa: BLE001 - the pool retries; a job never waits on it
-                        log.warning("kernel pool: could not start a %r kernel: %s", name, exc)
-                        self._wake.wait(RETRY_S)
-                        break
-                    with self._lock:
-                        if self._closed.is_set():
-                            kernel.discard()
-                            return
-                        self._ready[name].append(kernel)
-            self._wake.wait()
+        return 0 if self._kernels is None else self._kernels.ready_count(kernel_name)
 
 
 def pool_of_this_worker() -> KernelPool | None:

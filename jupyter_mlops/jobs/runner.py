@@ -110,7 +110,7 @@ class JobRunner:
 
         me = psutil.Process()
         self.timings["started"] = time.time()
-        self.client.update_run(self.run_id, status="RUNNING")
+        # Who runs it first: a RUNNING job always names a process to look for.
         set_tags(
             self.uri,
             self.run_id,
@@ -122,6 +122,7 @@ class JobRunner:
                 spec.ATTEMPT: self.attempt,
             },
         )
+        self.client.update_run(self.run_id, status="RUNNING")
         if self.reporter is not None:
             self.reporter({"status": "RUNNING"})
         if self.tags.get(spec.PARENT):
@@ -220,10 +221,8 @@ class JobRunner:
 
     # -- cancel and timeout -----------------------------------------------------------------
     def kill(self, reason: str) -> None:
-        """Stop this job's kernel and its process group; papermill then raises DeadKernelError.
-
-        Before the kernel exists, the request is kept and the kernel is killed as it starts.
-        """
+        """Kill this job's kernel (papermill then raises DeadKernelError), or, before it
+        exists, as it starts. Each call kills it again."""
         from .kernel import kill_kernel
 
         if self.kill_reason is None:
@@ -311,6 +310,13 @@ class JobRunner:
             set_tags(self.uri, self.run_id, tags)
         self.client.set_terminated(self.run_id, outcome.status)
 
+    def end_unstarted(self, outcome: Outcome) -> None:
+        """End a job that never started (cancelled while queued): its run and its sweep's."""
+        self.terminate(outcome)
+        self.tags = self.client.get_run(self.run_id).data.tags
+        self._after_end(outcome)
+        shutil.rmtree(self._workdir, ignore_errors=True)
+
     def _after_end(self, outcome: Outcome) -> None:
         parent = self.tags.get(spec.PARENT)
         if not parent:
@@ -333,7 +339,7 @@ def run_job(
     Parameters
     ----------
     executor
-        Name recorded in the receipt; jobs not on ``local`` always run in a fresh folder.
+        Name in the receipt; jobs not on ``local`` run in a fresh folder.
     max_attempts
         When this start would exceed it (earlier workers were lost), end FAILED instead.
     warm

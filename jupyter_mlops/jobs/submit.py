@@ -102,7 +102,7 @@ def _launch(
         {
             "tracking_uri": settings.tracking_uri,
             "snapshot": snapshot.to_dict(),
-            "experiment": request.experiment,
+            "experiment": request.experiment or settings.experiment,
             "parameters": values,
             "timeout": request.timeout,
             "kernel_name": request.kernel_name,

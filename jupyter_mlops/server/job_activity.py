@@ -13,21 +13,42 @@ SETTING = "mlops_jobs_last_activity"
 
 
 def local_jobs_running(tracking_uri: str) -> int:
-    """How many local job processes on this host write to ``tracking_uri``.
+    """How many local jobs on this machine write to ``tracking_uri``: job processes of their
+    own, and the running and queued jobs of job hosts.
 
-    Read from the process table, not from MLflow: no store is opened, and MLflow is not
-    imported from a background thread while a request may be importing it too.
+    Read from the process table and the hosts' sockets, not from MLflow: no store is opened,
+    and MLflow is not imported from a background thread while a request may be importing it.
     """
     import psutil
 
     from ..jobs.executors.local import JOB_MODULE
+    from ..jobs.host.place import SERVICE_MODULE
 
     count = 0
     for proc in psutil.process_iter(["cmdline"]):
         command = proc.info.get("cmdline") or []
-        if JOB_MODULE in command and tracking_uri in command:
+        if tracking_uri not in command:
+            continue
+        if JOB_MODULE in command:
             count += 1
+        elif SERVICE_MODULE in command:
+            count += _host_jobs(command[command.index(SERVICE_MODULE) + 1 :])
     return count
+
+
+def _host_jobs(args: list[str]) -> int:
+    """The running and queued jobs of the host started with ``KEY URI SLOTS``."""
+    import contextlib
+
+    from ..config import get_settings
+    from ..errors import ConfigError
+    from ..jobs.host.place import HostPlace
+
+    with contextlib.suppress(ConfigError, OSError, IndexError):
+        status = HostPlace(args[0], get_settings().home).ask({"op": "status"}, timeout=2.0)
+        if status:
+            return len(status["queue"]) + sum(s["run_id"] is not None for s in status["slots"])
+    return 0
 
 
 class JobActivity:

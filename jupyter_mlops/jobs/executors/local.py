@@ -38,7 +38,13 @@ class LocalExecutor(Executor):
     name = "local"
 
     def launch(self, settings: Settings, request: dict[str, Any]) -> ReplyLine:
-        """Start a job's process that creates the run ``request`` describes; its reply line."""
+        """Have the job host (or a job's own process) create the run ``request`` describes and
+        run it; the line on which it reports."""
+        from ..host import client as host
+
+        line = host.launch(settings, request)
+        if line is not None:
+            return line
         ticket = uuid.uuid4().hex
         read_fd, write_fd = os.pipe()
         try:
@@ -60,6 +66,11 @@ class LocalExecutor(Executor):
     def submit(
         self, run_id: str, settings: Settings, tags: dict[str, Any] | None = None
     ) -> dict[str, Any]:
+        from ..host import client as host
+
+        queued = host.queue(settings, run_id)
+        if queued is not None:
+            return queued
         proc = _spawn(
             settings, run_id, [run_id, settings.tracking_uri, str(settings.max_concurrency)]
         )
@@ -68,6 +79,8 @@ class LocalExecutor(Executor):
         return facts if started is None else {**facts, spec.PID_START: started}
 
     def cancel(self, run: Any, settings: Settings) -> bool:
+        if spec.JOB_HOST in run.data.tags:
+            return _host_says(run, "cancel", "cancelled", when_busy=False)
         proc = _job_process(run)
         if proc is None:
             return False
@@ -78,6 +91,8 @@ class LocalExecutor(Executor):
         """Whether the job's process still runs on this host (a zombie counts as gone)."""
         import psutil
 
+        if spec.JOB_HOST in run.data.tags:
+            return _host_says(run, "active", "active", when_busy=True)
         proc = _job_process(run)
         try:
             return proc is not None and proc.status() != psutil.STATUS_ZOMBIE
@@ -88,6 +103,9 @@ class LocalExecutor(Executor):
         """Kill the job's process group and the kernel, when SIGTERM was not enough."""
         import psutil
 
+        if spec.JOB_HOST in run.data.tags:
+            _host_says(run, "cancel", "cancelled", when_busy=False)  # kills its kernel again
+            return
         proc = _job_process(run)
         if proc is None:
             return
@@ -139,6 +157,20 @@ class LocalExecutor(Executor):
     @classmethod
     def supported_features(cls) -> dict[str, bool]:
         return {**super().supported_features(), "cancel": True, "launch": True}
+
+
+def _host_says(run: Any, op: str, key: str, when_busy: bool) -> bool:
+    """The job host's yes or no about ``run``; False when no host answers, ``when_busy``
+    when one is there but does not answer in time."""
+    from ..host.client import ask_about
+
+    try:
+        answer = ask_about(run, op)
+    except TimeoutError:
+        return when_busy
+    except OSError:
+        return False
+    return bool(answer and answer.get(key))
 
 
 def _spawn(

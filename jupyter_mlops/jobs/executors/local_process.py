@@ -76,12 +76,12 @@ class _JobProcess:
         from ..outcome import Outcome
         from ..runner import JobRunner
 
-        _loaded(self.uri)
+        load_job_modules(self.uri)
         runner = JobRunner(run_id, self.uri, "local", warm=warm, reporter=reporter)
         if slot is None:
             if warm is not None:
                 warm.discard()
-            runner.terminate(Outcome("KILLED", "cancelled"))
+            runner.end_unstarted(Outcome("KILLED", "cancelled"))
             return 0
         self.runner = runner
         if self.cancelled[0]:
@@ -186,7 +186,7 @@ def _ready(warm: Any) -> Any:
     return warm
 
 
-def _loaded(tracking_uri: str) -> None:
+def load_job_modules(tracking_uri: str) -> None:
     """Import what the job needs and open its store; then collect garbage again.
 
     The job's process starts with the collector off (see ``__main__``): importing MLflow and
@@ -208,7 +208,7 @@ if __name__ == "__main__":
     # jsonschema builds an IRI grammar on import when rfc3987_syntax is present (~1.5 s); job
     # runners never validate IRIs, so skip it. This touches only this process, not the kernel.
     sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
-    gc.disable()  # until the job's modules are loaded: _loaded() turns it on again
+    gc.disable()  # until the job's modules are loaded: load_job_modules() turns it on again
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stdout)
     code = main(sys.argv[1:])
     # The run is recorded; skip the shutdown's garbage collection of the whole heap (0.6-0.7 s
