@@ -150,5 +150,6 @@ def host_text(status: dict[str, Any] | None, action: str = "status") -> str:
     rows = [[s["index"], s["run_id"] or "(free)"] for s in status["slots"]]
     lines.append(table(rows, ["SLOT", "RUN"]))
     queue = status["queue"]
-    lines.append(f"queued: {len(queue)}" + (f" ({', '.join(queue[:10])}...)" if queue else ""))
+    shown = ", ".join(queue[:10]) + (", ..." if len(queue) > 10 else "")
+    lines.append(f"queued: {len(queue)}" + (f" ({shown})" if queue else ""))
     return "\n".join(lines)

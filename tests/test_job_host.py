@@ -253,3 +253,24 @@ def test_a_host_asked_garbage_answers_nothing_and_keeps_serving(mlops_notebook):
             sock.recv(1000)
     assert client.status(get_settings())["pid"] == started["pid"]
     assert psutil.pid_exists(started["pid"])
+
+
+def test_host_status_text_lists_ten_queued_runs_then_says_there_are_more():
+    from jupyter_mlops.views import host_text
+
+    status = {
+        "pid": 7,
+        "tracking_uri": "sqlite:///x.db",
+        "idle_s": 0.0,
+        "idle_exit_s": 600.0,
+        "log": "host.log",
+        "ready_kernels": {"python3": 1},
+        "slots": [{"index": 0, "run_id": "r0"}, {"index": 1, "run_id": None}],
+        "queue": [f"q{i}" for i in range(12)],
+    }
+    text = host_text(status)
+    assert "0     r0" in text and "1     (free)" in text
+    assert text.splitlines()[-1] == "queued: 12 (q0, q1, q2, q3, q4, q5, q6, q7, q8, q9, ...)"
+    status["queue"] = ["q0"]
+    assert host_text(status).splitlines()[-1] == "queued: 1 (q0)"
+    assert host_text(None) == "no job host is running for this store"
