@@ -18,6 +18,7 @@ import signal
 import socket
 import sys
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import IO, Any
 
@@ -32,14 +33,18 @@ log = logging.getLogger(__name__)
 
 
 def acquire_slot(
-    home: Path, slots: int, cancelled: list[bool], wait: bool = True
+    home: Path,
+    slots: int | Sequence[int],
+    cancelled: Callable[[], bool],
+    wait: bool = True,
 ) -> IO[bytes] | None:
-    """Hold one of ``slots`` lock files; wait while all are taken (unless not ``wait``).
-    None when cancelled, or when all are taken and not ``wait``."""
+    """Hold one of the lock files ``slots`` names (a count, or the slot numbers); wait while
+    all are taken (unless not ``wait``). None when cancelled, or all taken and not ``wait``."""
     folder = home / "slots"
     folder.mkdir(parents=True, exist_ok=True)
-    while not cancelled[0]:
-        for index in range(slots):
+    indices = range(slots) if isinstance(slots, int) else slots
+    while not cancelled():
+        for index in indices:
             handle = open(folder / f"slot-{index}.lock", "ab")  # noqa: SIM115 - held while running
             try:
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -69,7 +74,7 @@ class _JobProcess:
             self.runner.kill("cancelled")
 
     def slot(self, wait: bool = True) -> IO[bytes] | None:
-        return acquire_slot(self.home, self.slots, self.cancelled, wait)
+        return acquire_slot(self.home, self.slots, lambda: self.cancelled[0], wait)
 
     def run(self, run_id: str, slot: IO[bytes] | None, warm: Any, reporter: Any = None) -> int:
         """Run the job on ``run_id``; without a slot (cancelled while waiting) it ends KILLED."""

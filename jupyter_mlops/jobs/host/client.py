@@ -11,7 +11,8 @@ import contextlib
 import json
 import logging
 import socket
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from ...config import Settings, get_settings
 from ...errors import ConfigError
@@ -21,6 +22,7 @@ from . import enabled
 from .place import HostPlace
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 def host_for(settings: Settings) -> HostPlace | None:
@@ -35,39 +37,48 @@ def host_slots(settings: Settings) -> int:
 
 def launch(settings: Settings, request: dict[str, Any]) -> ReplyLine | None:
     """Have the host create and run the job ``request`` describes; the line it reports on."""
-    place = host_for(settings)
-    if place is None:
-        return None
     message = json.dumps(
         {"op": "launch", "request": request, "slots": settings.max_concurrency}, default=str
     ).encode()
-    for _ in range(2):
-        with contextlib.suppress(OSError):
-            sock = place.connect(timeout=None)
-            if sock is not None:
-                try:
-                    sock.sendall(message + b"\n")
-                except OSError:
-                    sock.close()
-                else:
-                    return ReplyLine(sock.detach(), place.log)
-        if place.ensure(settings.tracking_uri, host_slots(settings)) is None:
-            break
-    log.warning("no job host could start (see %s); the job runs in a process of its own", place.log)
-    return None
+
+    def send(place: HostPlace) -> ReplyLine | None:
+        sock = place.connect(timeout=None)
+        if sock is None:
+            return None
+        try:
+            sock.sendall(message + b"\n")
+        except OSError:
+            sock.close()
+            return None
+        return ReplyLine(sock.detach(), place.log)
+
+    return _on_host(settings, send)
 
 
 def queue(settings: Settings, run_id: str) -> dict[str, Any] | None:
     """Queue a created run on the host; the facts to tag on it, or None."""
+    message = {"op": "submit", "run_id": run_id, "slots": settings.max_concurrency}
+
+    def send(place: HostPlace) -> dict[str, Any] | None:
+        answer = place.ask(message)
+        if answer is None or not answer.get("queued"):
+            return None
+        return {spec.JOB_HOST: place.key, spec.HOST: socket.gethostname()}
+
+    return _on_host(settings, send)
+
+
+def _on_host(settings: Settings, send: Callable[[HostPlace], T | None]) -> T | None:
+    """``send`` to the host of ``settings``, starting it once if none answers; None when hosts
+    are off or none could start (the job then runs in a process of its own)."""
     place = host_for(settings)
     if place is None:
         return None
-    message = {"op": "submit", "run_id": run_id, "slots": settings.max_concurrency}
     for _ in range(2):
         with contextlib.suppress(OSError):
-            answer = place.ask(message)
-            if answer is not None and answer.get("queued"):
-                return {spec.JOB_HOST: place.key, spec.HOST: socket.gethostname()}
+            result = send(place)
+            if result is not None:
+                return result
         if place.ensure(settings.tracking_uri, host_slots(settings)) is None:
             break
     log.warning("no job host could start (see %s); the job runs in a process of its own", place.log)

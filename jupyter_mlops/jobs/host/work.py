@@ -9,7 +9,6 @@ job's file to ``running/`` and runs it on a kernel started ahead.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import logging
 import threading
@@ -24,7 +23,6 @@ from ..kernel import WarmKernel
 from ..ready_kernels import ReadyKernels
 from .place import HostPlace
 
-SLOT_POLL_S = 0.2
 KERNEL_WAIT_S = 30.0  # a job waits this long for the kernel the host is starting for it
 log = logging.getLogger(__name__)
 
@@ -206,17 +204,9 @@ class HostJobs:
     def _hold_slot(self, index: int, job: HostJob) -> IO[bytes] | None:
         """The slot's lock file, held (a job in a process of its own may hold it a while);
         None when the job was cancelled meanwhile."""
-        folder = self.place.home / "slots"
-        folder.mkdir(parents=True, exist_ok=True)
-        handle = open(folder / f"slot-{index}.lock", "ab")  # noqa: SIM115 - held while it runs
-        while not job.cancelled:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                return handle
-            except OSError:
-                time.sleep(SLOT_POLL_S)
-        handle.close()
-        return None
+        from ..executors.local_process import acquire_slot
+
+        return acquire_slot(self.place.home, [index], lambda: job.cancelled)
 
     def _end_unstarted(self, job: HostJob, runner: Any = None, tell: bool = True) -> None:
         from ..outcome import Outcome
