@@ -34,7 +34,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the tests' Dask cluster
-from _common import bench_folder, header, parse_args, print_table, report
+from _common import bench_folder, header, parse_args, print_table, report, write_notebook
 
 TARGET = 1.15
 OVERHEAD_TARGET = 1.0
@@ -48,21 +48,6 @@ TRAIN = (
     "model = RandomForestClassifier(n_estimators=30, max_depth=int(3 + C), random_state=0)\n"
     "score = model.fit(X, y).score(X, y)"
 )
-
-
-def write_notebook(path: Path) -> None:
-    import nbformat
-
-    nb = nbformat.v4.new_notebook()
-    params = nbformat.v4.new_code_cell("C = 1.0")
-    params.metadata["tags"] = ["parameters"]
-    nb.cells = [params, nbformat.v4.new_code_cell(TRAIN)]
-    nb.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3",
-        "language": "python",
-    }
-    nbformat.write(nb, str(path))
 
 
 def papermill_one(job: tuple[str, str, float]) -> None:
@@ -138,7 +123,7 @@ def main() -> int:
 
     with bench_folder("dask-sweep", args.keep) as work:
         nb = work / "train.ipynb"
-        write_notebook(nb)
+        write_notebook(nb, TRAIN, "C = 1.0")
         tmp = Path(tempfile.mkdtemp(dir=work))
         # Fork the pool's processes before this process has any Dask client thread.
         pool = ProcessPoolExecutor(2)

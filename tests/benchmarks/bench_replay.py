@@ -18,28 +18,9 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import bench_folder, header, parse_args, print_table, report
+from _common import bench_folder, header, parse_args, print_table, report, write_notebook
 
 TARGET = 1.2
-
-
-def write_notebook(path: Path) -> None:
-    import nbformat
-
-    nb = nbformat.v4.new_notebook()
-    params = nbformat.v4.new_code_cell("x = 1")
-    params.metadata["tags"] = ["parameters"]
-    nb.cells = [
-        params,
-        nbformat.v4.new_code_cell("import mlflow\nmlflow.log_metric('y', x * 2)"),
-    ]
-    nb.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3",
-        "language": "python",
-    }
-    nb.metadata["jupyter_mlops"] = {"schema_version": 1, "card": {"inputs": ["data.csv"]}}
-    nbformat.write(nb, str(path))
 
 
 def cli(*args: str) -> tuple[float, dict]:
@@ -61,7 +42,7 @@ def main() -> int:
     header(f"bench_replay: jupyter mlops replay vs jupyter mlops run --wait  (N={args.repeat})")
     with bench_folder("replay", args.keep) as work:
         nb = work / "trivial.ipynb"
-        write_notebook(nb)
+        write_notebook(nb, "import mlflow\nmlflow.log_metric('y', x * 2)", "x = 1")
         (work / "data.csv").write_text("a,b\n1,2\n")
         run = ["run", str(nb), "-p", "x", "2", "--wait"]
         # Warm up: the first run creates the store's tables; OS caches fill for both.

@@ -19,24 +19,9 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import bench_folder, fmt_s, header, parse_args, print_table, report
+from _common import bench_folder, fmt_s, header, parse_args, print_table, report, write_notebook
 
 TARGET = 1.3
-
-
-def write_notebook(path: Path) -> None:
-    import nbformat
-
-    nb = nbformat.v4.new_notebook()
-    params = nbformat.v4.new_code_cell("x = 1")
-    params.metadata["tags"] = ["parameters"]
-    nb.cells = [params, nbformat.v4.new_code_cell("y = x * 2")]
-    nb.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3",
-        "language": "python",
-    }
-    nbformat.write(nb, str(path))
 
 
 def run_cmd(cmd: list[str]) -> tuple[float, float, float, str]:
@@ -98,7 +83,7 @@ def main() -> int:
     header(f"bench_run_wait: jupyter mlops run --wait vs papermill CLI  (N={args.repeat})")
     with bench_folder("run-wait", args.keep) as work:
         nb = work / "trivial.ipynb"
-        write_notebook(nb)
+        write_notebook(nb, "y = x * 2", "x = 1")
         out = work / "papermill-out.ipynb"
         # Warm up: the first run on a new store creates its tables; OS caches fill for both.
         run_cmd(ours_cmd(nb))

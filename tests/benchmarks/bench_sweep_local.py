@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import bench_folder, header, parse_args, print_table, report
+from _common import bench_folder, header, parse_args, print_table, report, write_notebook
 
 TRIVIAL = "y = x * 2"
 TRAINING = (
@@ -50,21 +50,6 @@ if __name__ == "__main__":
     with ProcessPoolExecutor(2) as pool:
         list(pool.map(one, points))
 """
-
-
-def write_notebook(path: Path, body: str) -> None:
-    import nbformat
-
-    nb = nbformat.v4.new_notebook()
-    params = nbformat.v4.new_code_cell("x = 1.0")
-    params.metadata["tags"] = ["parameters"]
-    nb.cells = [params, nbformat.v4.new_code_cell(body)]
-    nb.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3",
-        "language": "python",
-    }
-    nbformat.write(nb, str(path))
 
 
 def timed_cmd(cmd: list[str]) -> float:
@@ -96,7 +81,7 @@ def stop_host() -> None:
 
 def sweep_case(work: Path, name: str, body: str, points: int, repeat: int, target: float) -> None:
     nb = work / f"{name}.ipynb"
-    write_notebook(nb, body)
+    write_notebook(nb, body, "x = 1.0")
     values = ",".join(str(0.1 * (i + 1)) for i in range(points))
     out = work / f"pool-{name}"
     out.mkdir()
@@ -130,7 +115,7 @@ def sweep_case(work: Path, name: str, body: str, points: int, repeat: int, targe
 
 def single_case(work: Path, repeat: int) -> None:
     nb = work / "single.ipynb"
-    write_notebook(nb, TRIVIAL)
+    write_notebook(nb, TRIVIAL, "x = 1.0")
     ours_cmd = cli("run", str(nb), "-p", "x", "2", "--wait", "--json")
     base_cmd = [sys.executable, "-m", "papermill", str(nb), str(work / "pm.ipynb"), "-p", "x", "2"]
     timed_cmd(ours_cmd)
