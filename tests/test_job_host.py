@@ -31,27 +31,76 @@ def host_on(monkeypatch):
     monkeypatch.delenv("JUPYTER_MLOPS_HOST")
 
 
-def test_cli_run_wait_through_the_host_never_loads_mlflow(mlops_notebook):
+def _cli_loading_mlflow(*args: str) -> tuple[dict, bool]:
+    """Run the CLI in a process of its own: its JSON output, and whether it imported MLflow."""
     import subprocess
     import sys
 
-    nb = mlops_notebook("y = x * 2", params="x = 1")
     code = (
         "import json, sys\nfrom jupyter_mlops.cli import main\ncode = main(sys.argv[1:])\n"
         "sys.stderr.write(json.dumps('mlflow' in sys.modules) + '\\n')\nsys.exit(code)\n"
     )
+    proc = subprocess.run(
+        [sys.executable, "-c", code, *args, "--json"], capture_output=True, text=True, timeout=300
+    )
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout), json.loads(proc.stderr.strip().splitlines()[-1])
+
+
+def test_cli_run_wait_through_the_host_never_loads_mlflow(mlops_notebook):
+    nb = mlops_notebook("y = x * 2", params="x = 1")
     for _ in range(2):  # the first starts the host, the second finds it
-        proc = subprocess.run(
-            [sys.executable, "-c", code, "run", str(nb), "-p", "x", "3", "--wait", "--json"],
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-        assert proc.returncode == 0, proc.stderr
-        assert json.loads(proc.stderr.strip().splitlines()[-1]) is False
-        (job,) = json.loads(proc.stdout)["jobs"]
+        out, loaded = _cli_loading_mlflow("run", str(nb), "-p", "x", "3", "--wait")
+        assert loaded is False
+        (job,) = out["jobs"]
         assert (job["status"], job["parameters"]) == ("FINISHED", {"x": 3})
     assert client.status(get_settings()) is not None
+
+
+def test_the_host_creates_a_sweeps_runs_and_the_cli_never_loads_mlflow(mlops_notebook):
+    nb = mlops_notebook("y = x * 2\nprint(y)", params="x = 1")
+    out, loaded = _cli_loading_mlflow("run", str(nb), "--sweep", "x=1,2,3", "--wait")
+    assert loaded is False
+    assert [(j["status"], j["parameters"]) for j in out["jobs"]] == [
+        ("FINISHED", {"x": 1}),
+        ("FINISHED", {"x": 2}),
+        ("FINISHED", {"x": 3}),
+    ]
+    parent = describe_job(out["run_id"])
+    assert (parent.is_sweep, parent.status) == (True, "FINISHED")
+    assert {j["parent_run_id"] for j in out["jobs"]} == {parent.run_id}
+    from jupyter_mlops.tracking import get_client
+
+    key = HostPlace.for_settings(get_settings()).key
+    store = get_client(get_settings().tracking_uri)
+    tags = [store.get_run(j["run_id"]).data.tags for j in out["jobs"]]
+    assert {t[spec.JOB_HOST] for t in tags} == {key}
+    assert {t[spec.PID] for t in tags} == {str(_host().pid)}
+
+
+def test_a_sweep_waited_on_hears_each_child_then_polls_once_its_host_is_gone(
+    mlops_notebook, monkeypatch, mlops_env
+):
+    from jupyter_mlops.jobs.request import JobRequest
+    from jupyter_mlops.jobs.submit import submit
+
+    monkeypatch.setenv("JUPYTER_MLOPS_MAX_CONCURRENCY", "1")
+    nb = mlops_notebook(SLEEPY, params="seconds = 0.0")
+    submission = submit(JobRequest(notebook=nb, sweep={"seconds": [0.1, 60.0, 0.1]}))
+    seen: list[tuple[str, ...]] = []
+    killed: list[int] = []
+
+    def progress(jobs):
+        seen.append(tuple(j.status for j in jobs))
+        if jobs[1].status == "RUNNING" and not killed:
+            killed.extend(stop_job_hosts(mlops_env.parent / "home"))
+            assert run_cli("host", "start").returncode == 0  # it takes over what is left
+
+    jobs = submission.wait(on_progress=progress)
+    assert len(killed) == 1
+    assert ("FINISHED", "RUNNING", "SCHEDULED") in seen  # told by the host, child by child
+    assert [j.status for j in jobs] == ["FINISHED", "FAILED", "FINISHED"]
+    assert jobs[1].failure_reason == "orphaned"
 
 
 def _host() -> psutil.Process:

@@ -1,9 +1,9 @@
 """Submitting jobs: the one write path every surface takes, ``submit(JobRequest)``.
 
-The notebook is read and checked once, here. Where the run is made depends on the executor
-alone: one that declares ``launch`` (the local executor) gets the checked request and its job's
-own process creates the run, so the submitter need not load MLflow; otherwise (Dask, and the
-children of every sweep) the runs are created here and handed to the executor.
+The notebook is read and checked once, here. Where the runs are made depends on the executor
+alone: one that declares ``launch`` (the local executor) gets the checked request, and its job
+host (or, for one run without a host, the job's own process) creates them, so the submitter
+need not load MLflow; otherwise (Dask) the runs are created here and handed to the executor.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from .executors.reply import ReplyLine, error_from_dict
 from .request import JobRequest
 from .runs import RunFactory
 from .snapshot import NotebookSnapshot, read_snapshot
-from .sweeps import create_sweep, sweep_points, sweep_settings
+from .sweeps import SweepPlan, create_sweep, sweep_points, sweep_settings
 
 
 def submit(request: JobRequest) -> Submission:
@@ -38,24 +38,41 @@ def submit(request: JobRequest) -> Submission:
         )
     snapshot, contract = read_snapshot(request.notebook, request.cwd, request.include)
     if request.is_sweep:
-        points = sweep_points(request, contract)
-        _check_runnable(executor, snapshot, request)
-        _probe(settings)
-        factory = _factory(snapshot, settings, request)
-        parent, children = create_sweep(factory, request, points)
-        limited = sweep_settings(settings, request)
-        for child in children:
-            factory.start(executor, child, limited)
-        return Submission(parent, settings.tracking_uri, children)
+        return _submit_sweep(executor, settings, snapshot, request, sweep_points(request, contract))
     values = validate(contract, dict(request.parameters), from_text=request.from_text)
     _check_runnable(executor, snapshot, request)
     _probe(settings)
     if executor.supported_features().get("launch"):
-        return _launch(executor, settings, snapshot, request, values)
+        return _created(
+            executor.launch(settings, _handed(settings, snapshot, request, None, values)), settings
+        )
     factory = _factory(snapshot, settings, request)
     run_id = factory.create(values)
     factory.start(executor, run_id)
     return Submission(run_id, settings.tracking_uri, [run_id])
+
+
+def _submit_sweep(
+    executor: Executor,
+    settings: Settings,
+    snapshot: NotebookSnapshot,
+    request: JobRequest,
+    points: list[dict[str, Any]],
+) -> Submission:
+    """The job host creates the sweep's runs where there is one; else they are created here."""
+    plan = SweepPlan.of(request, points)
+    _check_runnable(executor, snapshot, request)
+    _probe(settings)
+    limited = sweep_settings(settings, plan)
+    if executor.supported_features().get("launch"):
+        line = executor.launch_sweep(limited, _handed(settings, snapshot, request, plan))
+        if line is not None:
+            return _created(line, settings)
+    factory = _factory(snapshot, settings, request)
+    parent, children = create_sweep(factory, plan)
+    for child in children:
+        factory.start(executor, child, limited)
+    return Submission(parent, settings.tracking_uri, children)
 
 
 def _check_runnable(executor: Executor, snapshot: NotebookSnapshot, request: JobRequest) -> None:
@@ -89,26 +106,28 @@ def _factory(snapshot: NotebookSnapshot, settings: Settings, request: JobRequest
     )
 
 
-def _launch(
-    executor: Executor,
+def _handed(
     settings: Settings,
     snapshot: NotebookSnapshot,
     request: JobRequest,
-    values: dict[str, Any],
-) -> Submission:
-    """Hand the checked request to the job's own process; it answers once the run exists."""
-    line = executor.launch(
-        settings,
-        {
-            "tracking_uri": settings.tracking_uri,
-            "snapshot": snapshot.to_dict(),
-            "experiment": request.experiment or settings.experiment,
-            "parameters": values,
-            "timeout": request.timeout,
-            "kernel_name": request.kernel_name,
-            "tags": dict(request.tags),
-        },
-    )
+    plan: SweepPlan | None = None,
+    values: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The checked request as the process that makes its runs is handed it."""
+    handed = {
+        "tracking_uri": settings.tracking_uri,
+        "snapshot": snapshot.to_dict(),
+        "experiment": request.experiment or settings.experiment,
+        "parameters": values or {},
+        "timeout": request.timeout,
+        "kernel_name": request.kernel_name,
+        "tags": dict(request.tags),
+    }
+    return {**handed, "sweep": plan.to_dict()} if plan else handed
+
+
+def _created(line: ReplyLine, settings: Settings) -> Submission:
+    """The runs the process handed a request made, as its first message says."""
     first = line.read()
     if first is None:
         line.close()
@@ -120,13 +139,41 @@ def _launch(
         line.close()
         raise error_from_dict(first["error"])
     job = spec.JobInfo.from_dict(first["created"])
-    return Submission(job.run_id, settings.tracking_uri, [job.run_id], line, job)
+    runs = [spec.JobInfo.from_dict(child) for child in first.get("children", [])] or [job]
+    ids = [run.run_id for run in runs]
+    return Submission(job.run_id, settings.tracking_uri, ids, line, runs)
+
+
+def _follow(
+    line: ReplyLine,
+    jobs: list[spec.JobInfo],
+    on_progress: Callable[[list[spec.JobInfo]], None] | None,
+) -> list[spec.JobInfo] | None:
+    """Follow ``jobs`` by what ``line`` says of them (a message without ``run_id`` is of the
+    first); their final states, or None when the line ends before every one has ended."""
+    by_id = {job.run_id: job for job in jobs}
+    left = set(by_id)
+    while left and (message := line.read()) is not None:
+        job = by_id.get(str(message.get("run_id", jobs[0].run_id)))
+        if job is None:
+            continue
+        if "ended" in message:
+            job = by_id[job.run_id] = spec.JobInfo.from_dict(message["ended"])
+            left.discard(job.run_id)
+        else:
+            job.status = message.get("status", job.status)
+            job.cells_done = int(message.get("cells_done", job.cells_done))
+            job.cells_total = int(message.get("cells_total", job.cells_total))
+        if on_progress:
+            on_progress(list(by_id.values()))
+    return None if left else list(by_id.values())
 
 
 class Submission:
     """The runs one request made: ``run_id`` (the job, or the sweep's parent) and ``runs``.
 
-    :meth:`wait` hears from a launched job's process, or polls the tracking server.
+    :meth:`wait` hears from the process that runs them (``line``, about ``followed``), or polls
+    the tracking server.
     """
 
     def __init__(
@@ -135,13 +182,13 @@ class Submission:
         tracking_uri: str,
         runs: list[str],
         line: ReplyLine | None = None,
-        job: spec.JobInfo | None = None,
+        followed: list[spec.JobInfo] | None = None,
     ) -> None:
         self.run_id = run_id
         self.tracking_uri = tracking_uri
         self.runs = runs
         self._line = line
-        self._job = job
+        self._followed = followed or []
 
     @property
     def is_sweep(self) -> bool:
@@ -151,22 +198,13 @@ class Submission:
         self, on_progress: Callable[[list[spec.JobInfo]], None] | None = None
     ) -> list[spec.JobInfo]:
         """Block until every run is terminal; their final states, as ``wait_for_jobs`` gives."""
-        job, line = self._job, self._line
-        self._line = None
-        if line is not None and job is not None:
+        line, self._line = self._line, None
+        if line is not None and self._followed:
             with line:
-                while (message := line.read()) is not None:
-                    if "ended" in message:
-                        ended = spec.JobInfo.from_dict(message["ended"])
-                        if on_progress:
-                            on_progress([ended])
-                        return [ended]
-                    job.status = message.get("status", job.status)
-                    job.cells_done = int(message.get("cells_done", job.cells_done))
-                    job.cells_total = int(message.get("cells_total", job.cells_total))
-                    if on_progress:
-                        on_progress([job])
-        # The process ended without a last word (killed, out of memory): the run tells.
+                ended = _follow(line, self._followed, on_progress)
+            if ended is not None:
+                return ended
+        # The process ended without a last word (killed, out of memory): the runs tell.
         from .query import wait_for_jobs
 
         return wait_for_jobs(self.runs, tracking_uri=self.tracking_uri, on_progress=on_progress)

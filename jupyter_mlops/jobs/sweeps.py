@@ -33,48 +33,73 @@ def sweep_points(request: JobRequest, contract: ParametersContract) -> list[dict
     return expand_grid(contract, base, sweep, from_text=request.from_text)
 
 
-def create_sweep(
-    factory: RunFactory, request: JobRequest, points: list[dict[str, Any]]
-) -> tuple[str, list[str]]:
+@dataclasses.dataclass(frozen=True)
+class SweepPlan:
+    """What a sweep's parent run records and its children obey, and the checked points: all a
+    job host needs to create the sweep's runs in its place."""
+
+    points: list[dict[str, Any]]
+    sweep: dict[str, list[Any]]
+    base: dict[str, Any]
+    sample: int | None = None
+    seed: int | None = None
+    fail_fast: bool = False
+    max_concurrency: int | None = None
+
+    @classmethod
+    def of(cls, request: JobRequest, points: list[dict[str, Any]]) -> SweepPlan:
+        return cls(
+            points=points,
+            sweep={k: list(v) for k, v in request.sweep.items()},
+            base=dict(request.parameters),
+            sample=request.sample,
+            seed=request.seed,
+            fail_fast=request.fail_fast,
+            max_concurrency=request.max_concurrency,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> SweepPlan:
+        return cls(**data)
+
+
+def create_sweep(factory: RunFactory, plan: SweepPlan) -> tuple[str, list[str]]:
     """Create the parent run and one SCHEDULED child per point; (parent, children)."""
     uri = factory.settings.tracking_uri
     client = get_client(uri)
-    kind = (
-        f"random sweep ({len(points)} samples)" if request.sample else f"sweep ({len(points)} runs)"
-    )
+    points = plan.points
+    kind = f"random sweep ({len(points)} samples)" if plan.sample else f"sweep ({len(points)} runs)"
     parent = client.create_run(
         factory.experiment_id, run_name=f"{factory.snapshot.stem} {kind}"
     ).info.run_id
     client.update_run(parent, status="SCHEDULED")
-    plan = {
-        "sweep": dict(request.sweep),
-        "base": dict(request.parameters),
-        "sample": request.sample,
-        "seed": request.seed,
-    }
+    recorded = {"sweep": plan.sweep, "base": plan.base, "sample": plan.sample, "seed": plan.seed}
     tags: dict[str, Any] = {
         spec.JOB: "true",
         spec.SWEEP: "true",
         spec.SWEEP_SIZE: len(points),
         spec.NOTEBOOK: factory.snapshot.path,
         spec.EXECUTOR: factory.settings.executor,
-        spec.PARAMETERS: json.dumps(plan, default=str),
+        spec.PARAMETERS: json.dumps(recorded, default=str),
         spec.SUBMITTED_AT: time.time(),
-        spec.SWEEP_FAIL_FAST: "true" if request.fail_fast else "false",
+        spec.SWEEP_FAIL_FAST: "true" if plan.fail_fast else "false",
         **factory.snapshot.card_tags,
     }
     child_tags = {}
-    if request.max_concurrency:
-        tags[spec.SWEEP_MAX_CONCURRENCY] = request.max_concurrency
-        child_tags[spec.SWEEP_MAX_CONCURRENCY] = request.max_concurrency
+    if plan.max_concurrency:
+        tags[spec.SWEEP_MAX_CONCURRENCY] = plan.max_concurrency
+        child_tags[spec.SWEEP_MAX_CONCURRENCY] = plan.max_concurrency
     log_batch(uri, parent, tags=tags)
     children = [factory.create(p, parent=parent, extra_tags=child_tags) for p in points]
     return parent, children
 
 
-def sweep_settings(settings: Settings, request: JobRequest) -> Settings:
+def sweep_settings(settings: Settings, plan: SweepPlan) -> Settings:
     """On the local executor the sweep's children use only the first N job slots."""
-    if not request.max_concurrency:
+    if not plan.max_concurrency:
         return settings
-    limit = min(settings.max_concurrency, request.max_concurrency)
+    limit = min(settings.max_concurrency, plan.max_concurrency)
     return dataclasses.replace(settings, max_concurrency=limit)

@@ -40,6 +40,11 @@ class Executor:
         ``launch``); the line on which that process reports."""
         raise NotImplementedError(f"The {self.name} executor cannot launch a job itself.")
 
+    def launch_sweep(self, settings: Settings, request: dict[str, Any]) -> ReplyLine | None:
+        """Start a sweep whose runs the executor's side creates (``request`` as for
+        :meth:`launch`, with its ``sweep`` plan); None when the submitter must create them."""
+        return None
+
     def check_kernel(self, name: str) -> None:
         """Refuse a kernel this executor cannot start; nothing, where kernels live elsewhere
         (the job then fails as papermill says)."""

@@ -63,6 +63,12 @@ class LocalExecutor(Executor):
             proc.stdin.close()
         return ReplyLine(read_fd, settings.home / "logs" / f"{ticket}.log")
 
+    def launch_sweep(self, settings: Settings, request: dict[str, Any]) -> ReplyLine | None:
+        """Have the job host create the sweep's runs and run them; None without a host."""
+        from ..host import client as host
+
+        return host.launch(settings, request)
+
     def submit(
         self, run_id: str, settings: Settings, tags: dict[str, Any] | None = None
     ) -> dict[str, Any]:

@@ -103,11 +103,15 @@ def main(argv: list[str]) -> int:
     return job.run(argv[0], job.slot(), None)
 
 
-def create_requested_run(request: dict[str, Any], job_tags: dict[str, Any]) -> str:
-    """Create the run ``request`` asks for, from the snapshot its submitter checked."""
+def create_requested_runs(
+    request: dict[str, Any], job_tags: dict[str, Any]
+) -> tuple[str, list[str]]:
+    """Create the run ``request`` asks for, from the snapshot its submitter checked, or with a
+    ``sweep`` plan the sweep's parent and children: (the run or parent, the children)."""
     from ...config import get_settings
     from ..runs import RunFactory
     from ..snapshot import NotebookSnapshot
+    from ..sweeps import SweepPlan, create_sweep
 
     settings = get_settings(request["tracking_uri"], "local")
     factory = RunFactory(
@@ -119,7 +123,9 @@ def create_requested_run(request: dict[str, Any], job_tags: dict[str, Any]) -> s
         tags={**request["tags"], **job_tags},
     )
     try:
-        return factory.create(request["parameters"])
+        if request.get("sweep"):
+            return create_sweep(factory, SweepPlan.from_dict(request["sweep"]))
+        return factory.create(request["parameters"]), []
     except MlopsError:
         raise
     except Exception as exc:
@@ -147,7 +153,7 @@ def _launched(ticket: str, job: _JobProcess, reply_fd: int) -> int:
     me = psutil.Process()
     facts = {spec.TICKET: ticket, spec.PID: me.pid, spec.PID_START: me.create_time()}
     try:
-        run_id = create_requested_run(request, {**facts, spec.HOST: socket.gethostname()})
+        run_id, _ = create_requested_runs(request, {**facts, spec.HOST: socket.gethostname()})
     except BaseException as exc:  # noqa: BLE001 - any failure is reported to the submitter
         reply.send({"error": error_to_dict(exc)})
         if warm is not None:

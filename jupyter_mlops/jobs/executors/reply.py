@@ -6,6 +6,9 @@ One JSON message per line:
 - ``{"status": "RUNNING"}`` and ``{"cells_done": N, "cells_total": M}`` as the job goes;
 - ``{"ended": JOB}`` once the run is terminal.
 
+The line of a sweep carries its runs' messages, each with its ``run_id``: ``{"created": PARENT,
+"children": [JOB, ...]}`` first, and the line closes after the last child's ``ended``.
+
 ``JOB`` is a :class:`~jupyter_mlops.jobs.spec.JobInfo` as a dict; ``ERROR`` an error of ours,
 raised again in the submitter as the same class.
 """
@@ -15,6 +18,7 @@ from __future__ import annotations
 import json
 import os
 import select
+import threading
 import time
 from pathlib import Path
 from typing import IO, Any
@@ -81,6 +85,43 @@ class Reply:
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None
+
+
+class SharedReply:
+    """One reply line shared by the runs of a sweep: each message names its run, and the line
+    closes once every run has closed its part (:meth:`part`)."""
+
+    def __init__(self, reply: Reply, run_ids: list[str]) -> None:
+        self._reply = reply
+        self._open = set(run_ids)
+        self._lock = threading.Lock()
+
+    def part(self, run_id: str) -> RunReply:
+        return RunReply(self, run_id)
+
+    def send(self, run_id: str, message: dict[str, Any]) -> None:
+        with self._lock:
+            self._reply.send({"run_id": run_id, **message})
+
+    def done(self, run_id: str) -> None:
+        with self._lock:
+            self._open.discard(run_id)
+            if not self._open:
+                self._reply.close()
+
+
+class RunReply:
+    """One run's part of a :class:`SharedReply`; sends and closes as a :class:`Reply` does."""
+
+    def __init__(self, shared: SharedReply, run_id: str) -> None:
+        self._shared = shared
+        self._run_id = run_id
+
+    def send(self, message: dict[str, Any]) -> None:
+        self._shared.send(self._run_id, message)
+
+    def close(self) -> None:
+        self._shared.done(self._run_id)
 
 
 def error_to_dict(exc: BaseException) -> dict[str, Any]:

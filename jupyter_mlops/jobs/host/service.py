@@ -4,8 +4,9 @@ It holds its key's lock for life (a second host of the same key exits at once), 
 socket, and answers one request per connection:
 
 - ``{"op": "ping"}`` -> ``{"pong": PID}``;
-- ``{"op": "launch", "request": R, "slots": N}``: create the run ``R`` describes and queue
-  it; the connection then carries the job's reply lines (:mod:`..executors.reply`);
+- ``{"op": "launch", "request": R, "slots": N}``: create the run ``R`` describes (or, with a
+  sweep plan, the sweep's runs) and queue it; the connection then carries the job's reply
+  lines (:mod:`..executors.reply`);
 - ``{"op": "submit", "run_id": ID, "slots": N}``: queue a run its submitter created;
 - ``{"op": "cancel", "run_id": ID}`` and ``{"op": "active", "run_id": ID}``;
 - ``{"op": "status"}``, and ``{"op": "stop"}`` (exit once no job is left).
@@ -30,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import spec
-from ..executors.reply import Reply, error_to_dict
+from ..executors.reply import Reply, SharedReply, error_to_dict
 from . import idle_seconds
 from .place import HostPlace
 from .work import HostJob, HostJobs
@@ -125,7 +126,7 @@ class HostService:
 
     def _launch(self, conn: socket.socket, message: dict[str, Any]) -> bool:
         from ...tracking import get_client
-        from ..executors.local_process import create_requested_run
+        from ..executors.local_process import create_requested_runs
 
         reply = Reply(conn.detach())
         if self.stopping:
@@ -134,14 +135,26 @@ class HostService:
             return True
         try:
             job_tags = {spec.JOB_HOST: self.place.key, spec.HOST: socket.gethostname()}
-            run_id = create_requested_run(message["request"], job_tags)
-            run = get_client(self.uri).get_run(run_id)
+            run_id, children = create_requested_runs(message["request"], job_tags)
+            client = get_client(self.uri)
+            created: dict[str, Any] = {
+                "created": spec.JobInfo.from_run(client.get_run(run_id)).to_dict()
+            }
+            if children:
+                infos = [spec.JobInfo.from_run(client.get_run(c)).to_dict() for c in children]
+                created["children"] = infos
         except BaseException as exc:  # noqa: BLE001 - any failure is the submitter's to see
             reply.send({"error": error_to_dict(exc)})
             reply.close()
             return True
-        reply.send({"created": spec.JobInfo.from_run(run).to_dict()})
-        self.jobs.add(HostJob(run_id, int(message.get("slots") or self.jobs.slots), reply))
+        reply.send(created)
+        slots = int(message.get("slots") or self.jobs.slots)
+        if not children:
+            self.jobs.add(HostJob(run_id, slots, reply))
+            return True
+        shared = SharedReply(reply, children)
+        for child in children:
+            self.jobs.add(HostJob(child, slots, shared.part(child)))
         return True
 
     def status(self) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from .. import spec
-from ..executors.reply import Reply
+from ..executors.reply import Reply, RunReply
 from ..kernel import WarmKernel
 from ..ready_kernels import ReadyKernels
 from .place import HostPlace
@@ -32,7 +32,7 @@ class HostJob:
     run_id: str
     slots: int
     """It may run on slots ``0 .. slots-1`` only (a sweep's ``--max-concurrency``)."""
-    reply: Reply | None = None  # a launched job's submitter, told how it goes
+    reply: Reply | RunReply | None = None  # a launched job's submitter, told how it goes
     runner: Any = None
     cancelled: bool = False
     queued_at: float = field(default_factory=time.time)
