@@ -8,10 +8,10 @@ from typing import Any
 
 from ..config import Settings, get_settings
 from ..errors import InvalidParameterError
-from ..tracking import RUN_TERMINAL, get_client, log_batch
+from ..tracking import RUN_TERMINAL, Store
 from . import spec
 from .executors import Executor, get_executor
-from .query import SEARCH_MAX_RESULTS, describe_job, list_jobs
+from .query import SEARCH_MAX_RESULTS, describe_in, list_jobs
 
 CANCEL_WAIT_S = 8.0
 
@@ -22,9 +22,8 @@ def cancel_job(run_id: str, tracking_uri: str | None = None) -> spec.JobInfo:
     A sweep's children are stopped together, the running ones first, then the parent.
     """
     settings = get_settings(tracking_uri)
-    uri = settings.tracking_uri
-    client = get_client(uri)
-    job = describe_job(run_id, uri)
+    store = Store(settings.tracking_uri)
+    job = describe_in(store, run_id)
     if job.status in RUN_TERMINAL:
         return job
     if job.executor == "interactive":
@@ -33,62 +32,49 @@ def cancel_job(run_id: str, tracking_uri: str | None = None) -> spec.JobInfo:
             "and cannot be cancelled as a job. Interrupt the kernel to stop it."
         )
     if job.is_sweep:
-        children = list_jobs(parent=run_id, max_results=SEARCH_MAX_RESULTS, tracking_uri=uri)
+        children = list_jobs(parent=run_id, max_results=SEARCH_MAX_RESULTS, tracking_uri=store.uri)
         active = [c for c in children if c.status not in RUN_TERMINAL]
         active.sort(key=lambda c: c.status != "RUNNING")  # running children first
         stop_jobs([c.run_id for c in active], settings, job.experiment_id)
-        client.set_terminated(run_id, "KILLED")
+        store.end(run_id, "KILLED")
     else:
         stop_jobs([run_id], settings, job.experiment_id)
-    return describe_job(run_id, uri)
+    return describe_in(store, run_id)
 
 
 def stop_jobs(run_ids: list[str], settings: Settings, experiment_id: str) -> None:
     """Stop jobs of one experiment together: each is told, each process signalled, then one
     wait for them all (at most :data:`CANCEL_WAIT_S`); what is left is killed and marked
     KILLED. A job with no process to stop (still queued) is marked at once."""
-    uri = settings.tracking_uri
-    client = get_client(uri)
-    runs = _runs(client, run_ids, experiment_id)
+    store = Store(settings.tracking_uri)
+    found = store.runs_by_id(experiment_id, run_ids)
+    runs = [found[r] if r in found else store.run(r) for r in run_ids]
     now = time.time()
     for run in runs:  # the tag first: a queued job that sees it never starts
-        log_batch(uri, run.info.run_id, tags={spec.CANCEL: now})
+        store.log(run.info.run_id, tags={spec.CANCEL: now})
     stopping: list[tuple[str, Executor]] = []
     for run in runs:
         executor = get_executor(run.data.tags.get(spec.EXECUTOR, "local"))
         if executor.cancel(run, settings):
             stopping.append((run.info.run_id, executor))
         elif run.info.status not in RUN_TERMINAL:
-            _mark_killed(uri, run.info.run_id)
+            _mark_killed(store, run.info.run_id)
     waiting = list(stopping)
     deadline = time.time() + CANCEL_WAIT_S
     while waiting and time.time() < deadline:
-        waiting = [(r, e) for r, e in waiting if not executor_done(e, client.get_run(r))]
+        waiting = [(r, e) for r, e in waiting if not executor_done(e, store.run(r))]
         if waiting:
             time.sleep(0.1)
     for run_id, executor in waiting:
-        executor.force_stop(client.get_run(run_id))
+        executor.force_stop(store.run(run_id))
     for run_id, _ in stopping:
-        if client.get_run(run_id).info.status not in RUN_TERMINAL:
-            _mark_killed(uri, run_id)
+        if store.run(run_id).info.status not in RUN_TERMINAL:
+            _mark_killed(store, run_id)
 
 
-def _runs(client: Any, run_ids: list[str], experiment_id: str) -> list[Any]:
-    """The runs, in the order given, read with one search per hundred."""
-    found: dict[str, Any] = {}
-    for start in range(0, len(run_ids), 100):
-        chunk = run_ids[start : start + 100]
-        listed = ", ".join(f"'{r}'" for r in chunk)  # run ids: [A-Za-z0-9_-] only
-        for run in client.search_runs(
-            [experiment_id], f"attributes.run_id IN ({listed})", max_results=len(chunk)
-        ):
-            found[run.info.run_id] = run
-    return [found[r] if r in found else client.get_run(r) for r in run_ids]
-
-
-def _mark_killed(uri: str, run_id: str) -> None:
-    log_batch(uri, run_id, tags={spec.REASON: "cancelled"})
-    get_client(uri).set_terminated(run_id, "KILLED")
+def _mark_killed(store: Store, run_id: str) -> None:
+    store.log(run_id, tags={spec.REASON: "cancelled"})
+    store.end(run_id, "KILLED")
 
 
 def executor_done(executor: Executor, run: Any) -> bool:

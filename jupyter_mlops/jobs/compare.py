@@ -4,29 +4,26 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..config import get_settings
 from ..errors import NotFoundError
-from ..tracking import get_client, shown_uri
+from ..tracking import Store
 from . import spec
 
 
-def _runs_of(target: str, uri: str) -> tuple[str, list[Any]]:
+def _runs_of(target: str, store: Store) -> tuple[str, list[Any]]:
     from mlflow.exceptions import MlflowException
 
-    client = get_client(uri)
+    from .sweep_state import children_of
+
+    client = store.client
     try:
         run = client.get_run(target)
     except MlflowException:
         run = None
     if run is not None:
-        children = client.search_runs(
-            [run.info.experiment_id],
-            filter_string=f"tags.`{spec.PARENT}` = '{target}'",
-            max_results=5000,
-        )
+        children = children_of(store, target)
         if not children:
             raise NotFoundError(f"Run {target} has no child runs: it is not a sweep.")
-        return f"sweep {target}", list(children)
+        return f"sweep {target}", children
     experiment = client.get_experiment_by_name(target)
     if experiment is None:
         try:
@@ -35,10 +32,10 @@ def _runs_of(target: str, uri: str) -> tuple[str, list[Any]]:
             experiment = None
     if experiment is None:
         raise NotFoundError(
-            f"{target!r} is neither a run id nor an experiment on {shown_uri(uri)}. Pass a sweep's parent "
+            f"{target!r} is neither a run id nor an experiment on {store.shown}. Pass a sweep's parent "
             "run id (jupyter mlops jobs) or an experiment name."
         )
-    runs = client.search_runs([experiment.experiment_id], max_results=5000)
+    runs = store.search([experiment.experiment_id], max_results=5000)
     return f"experiment {experiment.name}", [
         r for r in runs if r.data.tags.get(spec.SWEEP) != "true"
     ]
@@ -59,8 +56,7 @@ def sweep_frame(experiment_or_parent_run: str, tracking_uri: str | None = None) 
     """
     import pandas as pd
 
-    uri = get_settings(tracking_uri).tracking_uri
-    title, runs = _runs_of(experiment_or_parent_run, uri)
+    title, runs = _runs_of(experiment_or_parent_run, Store.at(tracking_uri))
     rows = []
     for run in runs:
         row: dict[str, Any] = {"run_id": run.info.run_id, "status": run.info.status}

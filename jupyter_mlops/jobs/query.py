@@ -5,9 +5,8 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 
-from ..config import get_settings
 from ..errors import InvalidParameterError, JobFailedError, NotFoundError
-from ..tracking import RUN_TERMINAL, get_client, shown_uri
+from ..tracking import RUN_TERMINAL, Store
 from . import spec
 from .executors import reap_orphans
 from .sweep_state import finish_parent
@@ -17,21 +16,25 @@ SEARCH_MAX_RESULTS = 50_000  # the most MLflow returns from one search: every ch
 
 
 def describe_job(run_id: str, tracking_uri: str | None = None) -> spec.JobInfo:
-    uri = get_settings(tracking_uri).tracking_uri
+    return describe_in(Store.at(tracking_uri), run_id)
+
+
+def describe_in(store: Store, run_id: str) -> spec.JobInfo:
+    """:func:`describe_job` in a store already resolved."""
     try:
-        run = get_client(uri).get_run(run_id)
+        run = store.run(run_id)
     except Exception as exc:
         raise NotFoundError(
-            f"No job {run_id!r} on {shown_uri(uri)}. List jobs with `jupyter mlops jobs`."
+            f"No job {run_id!r} on {store.shown}. List jobs with `jupyter mlops jobs`."
         ) from exc
     if run.data.tags.get(spec.JOB) != "true":
         raise NotFoundError(f"Run {run_id!r} is not a jupyter-mlops job.")
     # A sweep's last child ends the parent just after itself: whoever saw that child end
     # sees the parent ended too.
     going = run.data.tags.get(spec.SWEEP) == "true" and run.info.status not in RUN_TERMINAL
-    if going and finish_parent(uri, run_id):
-        run = get_client(uri).get_run(run_id)
-    return spec.JobInfo.from_run(reap_orphans(uri, [run])[0])
+    if going and finish_parent(store, run_id):
+        run = store.run(run_id)
+    return spec.JobInfo.from_run(reap_orphans(store, [run])[0])
 
 
 def list_jobs(
@@ -47,9 +50,8 @@ def list_jobs(
         raise InvalidParameterError(
             f"Unknown status {status!r}; use one of {', '.join(sorted(valid))}."
         )
-    uri = get_settings(tracking_uri).tracking_uri
-    client = get_client(uri)
-    experiments = [e.experiment_id for e in client.search_experiments()]
+    store = Store.at(tracking_uri)
+    experiments = [e.experiment_id for e in store.client.search_experiments()]
     if not experiments:
         return []
     filters = [f"tags.`{spec.JOB}` = 'true'"]
@@ -57,13 +59,13 @@ def list_jobs(
         filters.append(f"attributes.status = '{status.upper()}'")
     if parent:
         filters.append(f"tags.`{spec.PARENT}` = '{parent}'")
-    runs = client.search_runs(
+    runs = store.search(
         experiments,
-        filter_string=" and ".join(filters),
+        " and ".join(filters),
         max_results=max_results,
         order_by=["attributes.start_time DESC"],
     )
-    return [spec.JobInfo.from_run(r) for r in reap_orphans(uri, list(runs))]
+    return [spec.JobInfo.from_run(r) for r in reap_orphans(store, runs)]
 
 
 def wait_for_jobs(
@@ -82,12 +84,12 @@ def wait_for_jobs(
     re-reads only the jobs still going, in one search per experiment (not one
     request per job), so waiting on a large sweep does not load the tracking server.
     """
-    uri = get_settings(tracking_uri).tracking_uri
+    store = Store.at(tracking_uri)
     deadline = None if timeout is None else time.time() + timeout
     known: dict[str, spec.JobInfo] = {}
     started = time.time()
     while True:
-        known.update(refresh_jobs([known.get(r) or r for r in run_ids], uri))
+        known.update(refresh_jobs([known.get(r) or r for r in run_ids], store))
         jobs = [known[r] for r in run_ids]
         if on_progress:
             on_progress(jobs)
@@ -100,10 +102,7 @@ def wait_for_jobs(
         time.sleep(poll_s if waited < FAST_POLLING_S else max(max_poll_s, poll_s))
 
 
-RUN_ID_CHUNK = 100  # run ids per search filter
-
-
-def refresh_jobs(jobs: Sequence[str | spec.JobInfo], uri: str) -> dict[str, spec.JobInfo]:
+def refresh_jobs(jobs: Sequence[str | spec.JobInfo], store: Store) -> dict[str, spec.JobInfo]:
     """Fresh states of the jobs not yet known to be terminal, by run id.
 
     A job given as a run id is described; one given as a :class:`~spec.JobInfo` is re-read
@@ -113,23 +112,15 @@ def refresh_jobs(jobs: Sequence[str | spec.JobInfo], uri: str) -> dict[str, spec
     going: dict[str, list[str]] = {}
     for job in jobs:
         if isinstance(job, str):
-            fresh[job] = describe_job(job, uri)
+            fresh[job] = describe_in(store, job)
         elif job.status not in RUN_TERMINAL:
             going.setdefault(job.experiment_id, []).append(job.run_id)
-    client = get_client(uri)
     for experiment, run_ids in going.items():
-        for start in range(0, len(run_ids), RUN_ID_CHUNK):
-            chunk = run_ids[start : start + RUN_ID_CHUNK]
-            quoted = ", ".join(f"'{r}'" for r in chunk)  # run ids are hex: nothing to escape
-            runs = client.search_runs(
-                [experiment],
-                filter_string=f"attributes.run_id IN ({quoted})",
-                max_results=len(chunk),
-            )
-            for run in reap_orphans(uri, list(runs)):
-                fresh[run.info.run_id] = spec.JobInfo.from_run(run)
-            for missing in set(chunk) - set(fresh):  # deleted meanwhile: say so
-                fresh[missing] = describe_job(missing, uri)
+        found = store.runs_by_id(experiment, run_ids)
+        for run in reap_orphans(store, list(found.values())):
+            fresh[run.info.run_id] = spec.JobInfo.from_run(run)
+        for missing in set(run_ids) - set(found):  # deleted meanwhile: say so
+            fresh[missing] = describe_in(store, missing)
     return fresh
 
 

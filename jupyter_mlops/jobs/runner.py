@@ -18,7 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ..tracking import RUN_TERMINAL, download_artifact, get_client, set_tags
+from ..tracking import RUN_TERMINAL, Store, download_artifact
 from . import spec
 from .environment import scrub, secret_values
 from .kernel import WarmKernel
@@ -54,9 +54,9 @@ class JobRunner:
         self.max_attempts = max_attempts
         self.attempt = 1
         self._kernel_pid: int | None = None
-        self.client = get_client(tracking_uri)
+        self.store = Store(tracking_uri)
         self.kill_reason: str | None = None  # set by cancel or timeout, read after the kernel dies
-        self.watch = JobWatch(tracking_uri, run_id, self.client, self.kill, reporter)
+        self.watch = JobWatch(self.store, run_id, self.kill, reporter)
         self._workdir = Path(tempfile.mkdtemp(prefix="mlops-job-"))
         self.timings: dict[str, Any] = {}
         self.secrets = secret_values()  # masked in what the job stores
@@ -71,7 +71,7 @@ class JobRunner:
             shutil.rmtree(self._workdir, ignore_errors=True)
 
     def _run(self) -> Outcome:
-        run = self.client.get_run(self.run_id)
+        run = self.store.run(self.run_id)
         self.tags = run.data.tags
         self.experiment_id = str(run.info.experiment_id)
         self.artifact_uri = str(run.info.artifact_uri)
@@ -111,10 +111,9 @@ class JobRunner:
         me = psutil.Process()
         self.timings["started"] = time.time()
         # Who runs it first: a RUNNING job always names a process to look for.
-        set_tags(
-            self.uri,
+        self.store.log(
             self.run_id,
-            {
+            tags={
                 spec.PID: me.pid,
                 spec.PID_START: me.create_time(),
                 spec.HOST: socket.gethostname(),
@@ -122,11 +121,11 @@ class JobRunner:
                 spec.ATTEMPT: self.attempt,
             },
         )
-        self.client.update_run(self.run_id, status="RUNNING")
+        self.store.set_status(self.run_id, "RUNNING")
         if self.reporter is not None:
             self.reporter({"status": "RUNNING"})
         if self.tags.get(spec.PARENT):
-            mark_parent_running(self.uri, self.tags[spec.PARENT])
+            mark_parent_running(self.store, self.tags[spec.PARENT])
         self.watch.start()
         timeout = self.tags.get(spec.TIMEOUT)
         if timeout:
@@ -201,7 +200,7 @@ class JobRunner:
         self.watch.flush()
         if getattr(self, "output_path", None) is not None and self.output_path.exists():
             prepare_output(self.output_path, self.secrets)  # masked and bounded
-            self.client.log_artifact(self.run_id, str(self.output_path), spec.OUTPUT_DIR)
+            self.store.client.log_artifact(self.run_id, str(self.output_path), spec.OUTPUT_DIR)
         self._write_receipt()
         self.terminate(outcome)
         self._after_end(outcome)
@@ -297,8 +296,8 @@ class JobRunner:
         }
         env = environment_facts(self.executor, self.tags.get(spec.KERNEL) or "python3")
         receipt = build_receipt(self.run_id, source, env, timings)
-        self.client.log_dict(self.run_id, receipt, spec.RECEIPT)
-        set_tags(self.uri, self.run_id, receipt_tags(receipt))
+        self.store.client.log_dict(self.run_id, receipt, spec.RECEIPT)
+        self.store.log(self.run_id, tags=receipt_tags(receipt))
 
     def terminate(self, outcome: Outcome) -> None:
         if outcome.evalue:
@@ -307,13 +306,13 @@ class JobRunner:
         if self.kernel_ready:
             tags[spec.KERNEL_READY] = self.kernel_ready
         if tags:
-            set_tags(self.uri, self.run_id, tags)
-        self.client.set_terminated(self.run_id, outcome.status)
+            self.store.log(self.run_id, tags=tags)
+        self.store.end(self.run_id, outcome.status)
 
     def end_unstarted(self, outcome: Outcome) -> None:
         """End a job that never started (cancelled while queued): its run and its sweep's."""
         self.terminate(outcome)
-        self.tags = self.client.get_run(self.run_id).data.tags
+        self.tags = self.store.run(self.run_id).data.tags
         self._after_end(outcome)
         shutil.rmtree(self._workdir, ignore_errors=True)
 
@@ -322,8 +321,8 @@ class JobRunner:
         if not parent:
             return
         if outcome.status == "FAILED":
-            stop_siblings_if_fail_fast(self.uri, parent, self.run_id)
-        finish_parent(self.uri, parent)
+            stop_siblings_if_fail_fast(self.store, parent, self.run_id)
+        finish_parent(self.store, parent)
 
 
 def run_job(

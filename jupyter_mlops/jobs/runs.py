@@ -17,7 +17,7 @@ from typing import Any
 
 from ..config import Settings
 from ..tags import SOURCE_NAME, SOURCE_TYPE
-from ..tracking import ensure_experiment, gather, get_client, log_batch
+from ..tracking import Store, gather
 from ..tracking.client import is_remote
 from . import spec
 from .executors import Executor
@@ -41,6 +41,7 @@ class RunFactory:
     ) -> None:
         self.snapshot = snapshot
         self.settings = settings
+        self.store = Store(settings.tracking_uri)
         self.experiment = experiment or settings.experiment
         self.timeout = timeout
         self.kernel_name = kernel_name
@@ -51,11 +52,7 @@ class RunFactory:
 
     @cached_property
     def experiment_id(self) -> str:
-        return str(
-            ensure_experiment(
-                self.settings.tracking_uri, self.experiment, self.settings.artifact_root
-            )
-        )
+        return self.store.experiment_id(self.experiment, self.settings.artifact_root)
 
     def source_facts(self, parameters: dict[str, Any]) -> dict[str, Any]:
         """The submit half of the receipt; git state is read once for every run made here."""
@@ -107,7 +104,7 @@ class RunFactory:
         extra_tags: Mapping[str, Any] | None = None,
     ) -> str:
         """Create one run SCHEDULED, with the notebook, parameters, inputs and provenance."""
-        client = get_client(self.settings.tracking_uri)
+        client = self.store.client
         label = ", ".join(f"{k}={v}" for k, v in parameters.items())
         run_name = self.snapshot.stem + (f" ({label})" if label else "")
         tags = {**self.job_tags(parameters, parent), **(extra_tags or {})}
@@ -117,7 +114,7 @@ class RunFactory:
         effective = {**self.snapshot.defaults, **parameters}
         steps = [
             partial(client.update_run, run_id, "SCHEDULED"),
-            partial(log_batch, uri, run_id, params=effective, tags=tags),
+            partial(self.store.log, run_id, params=effective, tags=tags),
             partial(self._log_notebook, client, run_id),
             partial(upload_includes, client, run_id, [Path(p) for p in self.snapshot.includes]),
             partial(client.log_dict, run_id, self.source_facts(parameters), spec.SUBMIT_PROVENANCE),
@@ -136,17 +133,13 @@ class RunFactory:
 
     def start(self, executor: Executor, run_id: str, settings: Settings | None = None) -> None:
         """Hand the run to ``executor``; a run it could not take ends FAILED, not SCHEDULED."""
-        uri = self.settings.tracking_uri
         try:
             tags = self.created_tags.pop(run_id, None)
             facts = executor.submit(run_id, settings or self.settings, tags)
         except BaseException as exc:
-            log_batch(
-                uri,
-                run_id,
-                tags={spec.REASON: "internal error", spec.EVALUE: f"not started: {exc}"},
-            )
-            get_client(uri).set_terminated(run_id, "FAILED")
+            evalue = f"not started: {exc}"
+            self.store.log(run_id, tags={spec.REASON: "internal error", spec.EVALUE: evalue})
+            self.store.end(run_id, "FAILED")
             raise
         if facts:
-            log_batch(uri, run_id, tags=facts)
+            self.store.log(run_id, tags=facts)

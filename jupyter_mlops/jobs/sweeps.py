@@ -10,7 +10,6 @@ from typing import Any
 from ..config import Settings
 from ..errors import InvalidParameterError
 from ..params import ParametersContract, expand_grid
-from ..tracking import get_client, log_batch
 from . import spec
 from .request import JobRequest
 from .runs import RunFactory
@@ -68,14 +67,13 @@ class SweepPlan:
 
 def create_sweep(factory: RunFactory, plan: SweepPlan) -> tuple[str, list[str]]:
     """Create the parent run and one SCHEDULED child per point; (parent, children)."""
-    uri = factory.settings.tracking_uri
-    client = get_client(uri)
+    store = factory.store
     points = plan.points
     kind = f"random sweep ({len(points)} samples)" if plan.sample else f"sweep ({len(points)} runs)"
-    parent = client.create_run(
+    parent = store.client.create_run(
         factory.experiment_id, run_name=f"{factory.snapshot.stem} {kind}"
     ).info.run_id
-    client.update_run(parent, status="SCHEDULED")
+    store.set_status(parent, "SCHEDULED")
     recorded = {"sweep": plan.sweep, "base": plan.base, "sample": plan.sample, "seed": plan.seed}
     tags: dict[str, Any] = {
         spec.JOB: "true",
@@ -92,7 +90,7 @@ def create_sweep(factory: RunFactory, plan: SweepPlan) -> tuple[str, list[str]]:
     if plan.max_concurrency:
         tags[spec.SWEEP_MAX_CONCURRENCY] = plan.max_concurrency
         child_tags[spec.SWEEP_MAX_CONCURRENCY] = plan.max_concurrency
-    log_batch(uri, parent, tags=tags)
+    store.log(parent, tags=tags)
     children = [factory.create(p, parent=parent, extra_tags=child_tags) for p in points]
     return parent, children
 

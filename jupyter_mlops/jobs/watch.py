@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from ..tracking import set_tags
+from ..tracking import Store
 from . import spec
 
 HEARTBEAT_S = 5.0
@@ -23,15 +23,13 @@ class JobWatch:
 
     def __init__(
         self,
-        uri: str,
+        store: Store,
         run_id: str,
-        client: Any,
         on_cancel: Callable[[str], None],
         reporter: Callable[[dict[str, Any]], None] | None = None,
     ) -> None:
-        self.uri = uri
+        self.store = store
         self.run_id = run_id
-        self.client = client
         self.on_cancel = on_cancel
         self.reporter = reporter
         self.progress: tuple[int, int] | None = None
@@ -49,7 +47,7 @@ class JobWatch:
         progress = self.progress
         if progress is not None and progress != self._flushed:
             done, total = progress
-            set_tags(self.uri, self.run_id, {spec.CELLS_DONE: done, spec.CELLS_TOTAL: total})
+            self.store.log(self.run_id, tags={spec.CELLS_DONE: done, spec.CELLS_TOTAL: total})
             self._flushed = progress
             if self.reporter is not None:
                 self.reporter({"cells_done": done, "cells_total": total})
@@ -68,10 +66,10 @@ class JobWatch:
                 now = time.time()
                 if now - last_check >= CANCEL_POLL_S:
                     last_check = now
-                    if spec.CANCEL in self.client.get_run(self.run_id).data.tags:
+                    if spec.CANCEL in self.store.run(self.run_id).data.tags:
                         self.on_cancel("cancelled")
                 if now - last_beat >= HEARTBEAT_S:
                     last_beat = now
-                    set_tags(self.uri, self.run_id, {spec.HEARTBEAT: int(now)})
+                    self.store.log(self.run_id, tags={spec.HEARTBEAT: int(now)})
             except Exception:  # noqa: BLE001 - a tracking hiccup must not end the job; next tick
                 continue

@@ -1,6 +1,7 @@
 """Thin facade over ``mlflow.MlflowClient``: our helpers -> this facade -> MLflow.
 
-Functions take a tracking URI, never a live client, so work pickles cleanly to other processes.
+Functions take a tracking URI, or a :class:`Store` (a URI resolved once), never a live client,
+so work pickles cleanly to other processes.
 """
 
 from .client import (
@@ -17,9 +18,11 @@ from .client import (
     set_tags,
     shown_uri,
 )
+from .store import Store
 
 __all__ = [
     "RUN_TERMINAL",
+    "Store",
     "download_artifact",
     "ensure_experiment",
     "filter_literal",

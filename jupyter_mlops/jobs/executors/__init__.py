@@ -10,10 +10,13 @@ import importlib
 from collections.abc import Sequence
 from functools import cache
 from importlib.metadata import entry_points
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ...errors import ConfigError
 from .base import FEATURES, Executor
+
+if TYPE_CHECKING:
+    from ...tracking import Store
 
 __all__ = ["FEATURES", "Executor", "available", "executor_class", "get_executor", "reap_orphans"]
 
@@ -69,7 +72,7 @@ def _unknown(name: str, known: dict[str, str]) -> ConfigError:
     )
 
 
-def reap_orphans(tracking_uri: str, runs: Sequence[Any]) -> list[Any]:
+def reap_orphans(store: Store, runs: Sequence[Any]) -> list[Any]:
     """``runs``, read again where their executor found a job lost and marked it FAILED."""
     fresh = list(runs)
     keys = {_key_of(run) for run in fresh}
@@ -79,7 +82,7 @@ def reap_orphans(tracking_uri: str, runs: Sequence[Any]) -> list[Any]:
         except ConfigError:
             continue  # an executor not installed here cannot tell; its runs stay as they are
         mine = [i for i, run in enumerate(fresh) if _key_of(run) == key]
-        reaped = cls.reap_orphans(tracking_uri, [fresh[i] for i in mine])
+        reaped = cls.reap_orphans(store, [fresh[i] for i in mine])
         for i, run in zip(mine, reaped, strict=True):
             fresh[i] = run
     return fresh

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from ...config import Settings
 
 if TYPE_CHECKING:
+    from ...tracking import Store
     from .reply import ReplyLine
 
 FEATURES = {
@@ -61,7 +62,7 @@ class Executor:
         """Stop a job that did not stop when cancelled; nothing, where there is no process."""
 
     @classmethod
-    def reap_orphans(cls, tracking_uri: str, runs: list[Any]) -> list[Any]:
+    def reap_orphans(cls, store: Store, runs: list[Any]) -> list[Any]:
         """``runs``, with the unfinished jobs this executor knows to be lost marked FAILED."""
         return runs
 

@@ -129,10 +129,10 @@ class DaskExecutor(Executor):
     ) -> dict[str, Any]:
         from distributed import fire_and_forget
 
-        from ...tracking import get_client
+        from ...tracking import Store
 
         if tags is None:
-            tags = get_client(settings.tracking_uri).get_run(run_id).data.tags
+            tags = Store(settings.tracking_uri).run(run_id).data.tags
         resources = json.loads(tags.get(spec.RESOURCES, "{}")) or None
         parent = tags.get(spec.PARENT)
         limit = tags.get(spec.SWEEP_MAX_CONCURRENCY)

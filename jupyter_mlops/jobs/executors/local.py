@@ -20,7 +20,7 @@ import socket
 import subprocess
 import sys
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ...config import Settings
 from ...errors import InvalidRequestError
@@ -28,6 +28,9 @@ from .. import spec
 from ..environment import job_environment
 from .base import Executor
 from .reply import ReplyLine
+
+if TYPE_CHECKING:
+    from ...tracking import Store
 
 JOB_MODULE = "jupyter_mlops.jobs.executors.local_process"
 """Run as ``python -m JOB_MODULE RUN_ID URI SLOTS`` or ``... --launch TICKET URI SLOTS FD``."""
@@ -122,29 +125,25 @@ class LocalExecutor(Executor):
             os.killpg(proc.pid, signal.SIGKILL)
 
     @classmethod
-    def reap_orphans(cls, tracking_uri: str, runs: list[Any]) -> list[Any]:
+    def reap_orphans(cls, store: Store, runs: list[Any]) -> list[Any]:
         """Mark FAILED ("orphaned") the unfinished jobs of this host whose process is gone.
 
         A job outlives the process that submitted it, but not a reboot or a SIGKILL: its run
         would stay RUNNING forever.
         """
-        from ...tracking import RUN_TERMINAL, get_client, log_batch
+        from ...tracking import RUN_TERMINAL
 
-        client = get_client(tracking_uri)
         fresh = []
         for run in runs:
             gone = run.info.status not in RUN_TERMINAL and is_local_job_here(run)
             if gone and not cls().is_running(run):
-                run = client.get_run(run.info.run_id)  # it may have ended as we looked
+                run = store.run(run.info.run_id)  # it may have ended as we looked
                 if run.info.status not in RUN_TERMINAL:
                     pid = run.data.tags[spec.PID]
-                    log_batch(
-                        tracking_uri,
-                        run.info.run_id,
-                        tags={spec.REASON: "orphaned", spec.EVALUE: f"process {pid} is gone"},
-                    )
-                    client.set_terminated(run.info.run_id, "FAILED")
-                    run = client.get_run(run.info.run_id)
+                    evalue = f"process {pid} is gone"
+                    store.log(run.info.run_id, tags={spec.REASON: "orphaned", spec.EVALUE: evalue})
+                    store.end(run.info.run_id, "FAILED")
+                    run = store.run(run.info.run_id)
             fresh.append(run)
         return fresh
 

@@ -161,14 +161,14 @@ def _launched(ticket: str, job: _JobProcess, reply_fd: int) -> int:
         return 1
     with contextlib.suppress(OSError):  # the log is found by run id, as every job's is
         (job.home / "logs" / f"{ticket}.log").rename(job.home / "logs" / f"{run_id}.log")
-    from ...tracking import get_client
+    from ...tracking import Store
 
-    client = get_client(job.uri)
-    reply.send({"created": spec.JobInfo.from_run(client.get_run(run_id)).to_dict()})
+    store = Store(job.uri)
+    reply.send({"created": spec.JobInfo.from_run(store.run(run_id)).to_dict()})
     if slot is None:
         slot = job.slot()
     code = job.run(run_id, slot, _ready(warm), reporter=reply.send)
-    reply.send({"ended": spec.JobInfo.from_run(client.get_run(run_id)).to_dict()})
+    reply.send({"ended": spec.JobInfo.from_run(store.run(run_id)).to_dict()})
     reply.close()
     return code
 

@@ -125,7 +125,6 @@ class HostService:
         return False
 
     def _launch(self, conn: socket.socket, message: dict[str, Any]) -> bool:
-        from ...tracking import get_client
         from ..executors.local_process import create_requested_runs
 
         reply = Reply(conn.detach())
@@ -136,12 +135,12 @@ class HostService:
         try:
             job_tags = {spec.JOB_HOST: self.place.key, spec.HOST: socket.gethostname()}
             run_id, children = create_requested_runs(message["request"], job_tags)
-            client = get_client(self.uri)
+            store = self.jobs.store
             created: dict[str, Any] = {
-                "created": spec.JobInfo.from_run(client.get_run(run_id)).to_dict()
+                "created": spec.JobInfo.from_run(store.run(run_id)).to_dict()
             }
             if children:
-                infos = [spec.JobInfo.from_run(client.get_run(c)).to_dict() for c in children]
+                infos = [spec.JobInfo.from_run(store.run(c)).to_dict() for c in children]
                 created["children"] = infos
         except BaseException as exc:  # noqa: BLE001 - any failure is the submitter's to see
             reply.send({"error": error_to_dict(exc)})

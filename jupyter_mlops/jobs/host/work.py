@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from ...tracking import Store
 from .. import spec
 from ..executors.reply import Reply, RunReply
 from ..kernel import WarmKernel
@@ -48,6 +49,7 @@ class HostJobs:
     def __init__(self, place: HostPlace, tracking_uri: str, slots: int) -> None:
         self.place = place
         self.uri = tracking_uri
+        self.store = Store(tracking_uri)
         self.slots = slots
         self.kernels = ReadyKernels(slots, ("python3",))
         self._cond = threading.Condition()
@@ -77,16 +79,15 @@ class HostJobs:
     def recover(self) -> None:
         """Take over what a host that died left: its running jobs end ``orphaned``, its queued
         jobs are queued here."""
-        from ...tracking import RUN_TERMINAL, get_client
+        from ...tracking import RUN_TERMINAL
 
-        client = get_client(self.uri)
         for path in sorted(self.place.running.glob("*.json"), key=_mtime):
-            run = client.get_run(json.loads(path.read_text())["run_id"])
+            run = self.store.run(json.loads(path.read_text())["run_id"])
             if run.info.status == "SCHEDULED":
                 path.rename(self.place.queue / path.name)  # no cell ran: queue it again
             else:
                 if run.info.status not in RUN_TERMINAL:
-                    _orphaned(self.uri, run)
+                    _orphaned(self.store, run)
                 path.unlink(missing_ok=True)
         for path in sorted(self.place.queue.glob("*.json"), key=_mtime):
             entry = json.loads(path.read_text())
@@ -173,7 +174,6 @@ class HostJobs:
                     self._cond.notify_all()
 
     def _run(self, index: int, job: HostJob) -> None:
-        from ...tracking import get_client
         from ..runner import JobRunner
 
         lock = self._hold_slot(index, job)
@@ -194,7 +194,7 @@ class HostJobs:
             else:
                 runner.run()
             if job.reply is not None:
-                run = get_client(self.uri).get_run(job.run_id)
+                run = self.store.run(job.run_id)
                 job.reply.send({"ended": spec.JobInfo.from_run(run).to_dict()})
 
     def _kernel(self, kernel_name: str) -> WarmKernel | None:
@@ -216,23 +216,20 @@ class HostJobs:
         runner.end_unstarted(Outcome("KILLED", "cancelled"))
         (self.place.queue / job.file_name).unlink(missing_ok=True)
         if job.reply is not None and tell:
-            from ...tracking import get_client
-
-            run = get_client(self.uri).get_run(job.run_id)
+            run = self.store.run(job.run_id)
             job.reply.send({"ended": spec.JobInfo.from_run(run).to_dict()})
             job.reply.close()
 
 
-def _orphaned(uri: str, run: Any) -> None:
-    from ...tracking import get_client, log_batch
+def _orphaned(store: Store, run: Any) -> None:
     from ..sweep_state import finish_parent
 
     pid = run.data.tags.get(spec.PID, "?")
     evalue = f"the job host (process {pid}) that ran it is gone"
-    log_batch(uri, run.info.run_id, tags={spec.REASON: "orphaned", spec.EVALUE: evalue})
-    get_client(uri).set_terminated(run.info.run_id, "FAILED")
+    store.log(run.info.run_id, tags={spec.REASON: "orphaned", spec.EVALUE: evalue})
+    store.end(run.info.run_id, "FAILED")
     if run.data.tags.get(spec.PARENT):
-        finish_parent(uri, run.data.tags[spec.PARENT])
+        finish_parent(store, run.data.tags[spec.PARENT])
 
 
 def _mtime(path: Path) -> float:
