@@ -323,3 +323,35 @@ def test_host_status_text_lists_ten_queued_runs_then_says_there_are_more():
     status["queue"] = ["q0"]
     assert host_text(status).splitlines()[-1] == "queued: 1 (q0)"
     assert host_text(None) == "no job host is running for this store"
+
+
+def test_a_notebook_over_the_hosts_request_limit_still_runs_as_with_the_host_off(
+    mlops_notebook,
+):
+    """A notebook saved with megabytes of outputs (plots, tables) is too big to hand over the
+    host's socket: a single job runs in a process of its own, a sweep's runs are made by the
+    caller and queued on the host, and nothing fails for it."""
+    import nbformat
+
+    from jupyter_mlops.jobs.host.place import MAX_MESSAGE
+
+    nb_path = mlops_notebook("print(x * 2)", params="x = 1")
+    nb = nbformat.read(nb_path, as_version=4)
+    text = "0123456789" * (MAX_MESSAGE // 10 + 1)
+    nb.cells[1].outputs = [nbformat.v4.new_output("stream", name="stdout", text=text)]
+    nbformat.write(nb, nb_path)
+    from jupyter_mlops.tracking import get_client
+
+    store = get_client(get_settings().tracking_uri)
+    job = launch_job(nb_path, {"x": 4}).wait()
+    assert job.status == "FINISHED"
+    assert spec.JOB_HOST not in store.get_run(job.run_id).data.tags  # its own process ran it
+    parent, children = submit_sweep(nb_path, {"x": [1, 2]})
+    assert describe_job(parent).is_sweep
+    jobs = wait_for_jobs(children, timeout=300)
+    assert [(j.status, j.parameters) for j in jobs] == [
+        ("FINISHED", {"x": 1}),
+        ("FINISHED", {"x": 2}),
+    ]
+    key = HostPlace.for_settings(get_settings()).key
+    assert {store.get_run(c).data.tags.get(spec.JOB_HOST) for c in children} == {key}

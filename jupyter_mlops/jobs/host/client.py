@@ -19,7 +19,7 @@ from ...errors import ConfigError
 from .. import spec
 from ..executors.reply import ReplyLine
 from . import enabled
-from .place import HostPlace
+from .place import MAX_MESSAGE, HostPlace
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -36,10 +36,17 @@ def host_slots(settings: Settings) -> int:
 
 
 def launch(settings: Settings, request: dict[str, Any]) -> ReplyLine | None:
-    """Have the host create and run the job ``request`` describes; the line it reports on."""
+    """Have the host create and run the job ``request`` describes; the line it reports on.
+
+    None for a request over the host's limit (a notebook with many megabytes of outputs): its
+    runs are then made and run as with the host off.
+    """
     message = json.dumps(
         {"op": "launch", "request": request, "slots": settings.max_concurrency}, default=str
     ).encode()
+    if len(message) >= MAX_MESSAGE:
+        log.info("a request of %d bytes is too big for the job host", len(message))
+        return None
 
     def send(place: HostPlace) -> ReplyLine | None:
         sock = place.connect(timeout=None)

@@ -33,6 +33,7 @@ SERVICE_MODULE = "jupyter_mlops.jobs.host.service"
 KEY = re.compile(r"^[0-9a-f]{24}$")
 ASK_TIMEOUT_S = 10.0  # a host answers every question but "launch" at once
 START_TIMEOUT_S = 90.0  # a new host answers once MLflow and papermill are imported
+MAX_MESSAGE = 16_000_000  # bytes of one request; a launch carries the notebook, outputs and all
 OUTPUT_ONLY = frozenset({"MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "MLFLOW_LOGGING_LEVEL"})
 """Variables that change only what MLflow prints (the CLI sets them): they name no other host."""
 

@@ -33,10 +33,9 @@ from typing import Any
 from .. import spec
 from ..executors.reply import Reply, SharedReply, error_to_dict
 from . import idle_seconds
-from .place import HostPlace
+from .place import MAX_MESSAGE, HostPlace
 from .work import HostJob, HostJobs
 
-MAX_MESSAGE = 4_000_000  # bytes: a launch request carries the notebook (see limits)
 log = logging.getLogger(__name__)
 
 
