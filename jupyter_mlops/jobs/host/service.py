@@ -42,7 +42,6 @@ log = logging.getLogger(__name__)
 class HostService:
     def __init__(self, place: HostPlace, tracking_uri: str, slots: int) -> None:
         self.place = place
-        self.uri = tracking_uri
         self.jobs = HostJobs(place, tracking_uri, slots)
         self.idle_exit_s = idle_seconds()
         self.stopping = False
@@ -156,12 +155,10 @@ class HostService:
         return True
 
     def status(self) -> dict[str, Any]:
-        from ...tracking.client import shown_uri
-
         return {
             "pid": os.getpid(),
             "key": self.place.key,
-            "tracking_uri": shown_uri(self.uri),
+            "tracking_uri": self.jobs.store.shown,
             "python": sys.executable,
             "started_at": self.started_at,
             "idle_exit_s": self.idle_exit_s,

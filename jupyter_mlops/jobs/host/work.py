@@ -48,7 +48,6 @@ class HostJobs:
 
     def __init__(self, place: HostPlace, tracking_uri: str, slots: int) -> None:
         self.place = place
-        self.uri = tracking_uri
         self.store = Store(tracking_uri)
         self.slots = slots
         self.kernels = ReadyKernels(slots, ("python3",))
@@ -184,7 +183,7 @@ class HostJobs:
                 (self.place.queue / job.file_name).rename(self.place.running / job.file_name)
             reporter = job.reply.send if job.reply is not None else None
             runner = JobRunner(
-                job.run_id, self.uri, "local", kernel_source=self._kernel, reporter=reporter
+                job.run_id, self.store.uri, "local", kernel_source=self._kernel, reporter=reporter
             )
             with self._cond:
                 job.runner = runner
@@ -193,9 +192,7 @@ class HostJobs:
                 self._end_unstarted(job, runner, tell=False)
             else:
                 runner.run()
-            if job.reply is not None:
-                run = self.store.run(job.run_id)
-                job.reply.send({"ended": spec.JobInfo.from_run(run).to_dict()})
+            self._tell_ended(job)
 
     def _kernel(self, kernel_name: str) -> WarmKernel | None:
         self.kernels.want(kernel_name)
@@ -212,13 +209,18 @@ class HostJobs:
         from ..outcome import Outcome
         from ..runner import JobRunner
 
-        runner = runner or JobRunner(job.run_id, self.uri, "local")
+        runner = runner or JobRunner(job.run_id, self.store.uri, "local")
         runner.end_unstarted(Outcome("KILLED", "cancelled"))
         (self.place.queue / job.file_name).unlink(missing_ok=True)
-        if job.reply is not None and tell:
-            run = self.store.run(job.run_id)
-            job.reply.send({"ended": spec.JobInfo.from_run(run).to_dict()})
-            job.reply.close()
+        if tell:
+            self._tell_ended(job)
+            if job.reply is not None:
+                job.reply.close()
+
+    def _tell_ended(self, job: HostJob) -> None:
+        """Tell a launched job's submitter how the run ended."""
+        if job.reply is not None:
+            job.reply.send({"ended": spec.JobInfo.from_run(self.store.run(job.run_id)).to_dict()})
 
 
 def _orphaned(store: Store, run: Any) -> None:
