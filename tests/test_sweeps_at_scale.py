@@ -95,7 +95,10 @@ def test_cli_random_sweep_one_at_a_time_then_select(mlops_notebook):
     assert parent.is_sweep and parent.status == "FINISHED"
 
 
-def test_fail_fast_cancels_the_other_runs(mlops_notebook):
+def test_fail_fast_cancels_the_other_runs(mlops_notebook, monkeypatch):
+    # Three slots, so the failing point runs at once: with two, the others may win the slots
+    # and sleep their 120 s before it fails.
+    monkeypatch.setenv("JUPYTER_MLOPS_MAX_CONCURRENCY", "3")
     nb = mlops_notebook(
         "import time\nif a == 0:\n    raise ValueError('bad point')\ntime.sleep(120)",
         params="a: int = 0",
