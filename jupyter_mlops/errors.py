@@ -79,6 +79,12 @@ class RegistrationError(MlopsError):
     code = "REGISTRATION_FAILED"
 
 
+class ModelLoadRefusedError(MlopsError):
+    """MLflow refuses to deserialize the version's model under this environment's settings."""
+
+    code = "MODEL_LOAD_REFUSED"
+
+
 class PromotionRefusedError(MlopsError):
     """The governance policy forbids this alias move or stage change; ``rules`` name why."""
 

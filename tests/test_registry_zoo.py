@@ -3,7 +3,9 @@
 Each model of ``zoo_models`` is registered interactively and from inside a real job, on the
 embedded store and on a real ``mlflow server``; each version must carry its flavour in
 ``MLmodel``, its library pinned in ``requirements.txt``, and predict as the original does when
-loaded with ``mlflow.pyfunc.load_model`` and with ``jupyter_mlops.load_model``.
+loaded with ``mlflow.pyfunc.load_model`` and with ``jupyter_mlops.load_model``; ``evaluate``
+finds drift against each one's reference profile, and the job that registered them all replays
+with the same predictions.
 """
 
 from __future__ import annotations
@@ -66,6 +68,13 @@ def test_interactive_register_saves_the_native_flavour_and_loads_back(mlops_back
     contexts = {(d.dataset.name, tuple(t.value for t in d.tags)) for d in run.inputs.dataset_inputs}
     assert (f"zoo-{kind}-reference", ("training",)) in contexts
     assert client.get_logged_model(reg.model_id).source_run_id == reg.run_id
+    shifted = data.copy()
+    numeric = list(shifted.select_dtypes("number").columns)
+    shifted[numeric] = shifted[numeric] * 1.5 + 1
+    evaluation = jupyter_mlops.evaluate(reg.name, shifted)
+    assert (evaluation.rows, evaluation.drift_status) == (len(data), "drift")
+    drifted = {d["feature"] for d in evaluation.drift if d["psi"] > 0.25}
+    assert drifted == {c for c in numeric if shifted[c].nunique() > 1}, evaluation.drift
 
 
 def test_serialization_is_skops_with_the_models_types_or_cloudpickle_for_notebook_code():
@@ -82,11 +91,14 @@ def test_serialization_is_skops_with_the_models_types_or_cloudpickle_for_noteboo
 
 JOB_CELL = """
 import jupyter_mlops
+import xgboost
 registered = {}
 for kind, (model, data, flavor, library) in build().items():
     reg = jupyter_mlops.register(model, f"job-{kind}", input_example=data.head(3))
     assert reg.flavor == flavor, (kind, reg)
     registered[kind] = reg.version
+    rows = xgboost.DMatrix(data) if kind == "xgb-booster" else data
+    jupyter_mlops.log({f"mean_prediction.{kind}": float(np.mean(model.predict(rows)))})
 jupyter_mlops.log({"models": len(registered)})
 """
 
@@ -104,6 +116,13 @@ def test_a_job_registers_every_model_of_the_zoo(mlops_backend, mlops_notebook):
         check_version(mlops_backend, f"job-{kind}", found.version, flavor, library, model, data)
     custom = client.search_model_versions("name='job-custom-pipeline'")[0]
     assert custom.tags["mlops.serialization"] == "cloudpickle"  # ClippedScaler is __main__'s
+    if mlops_backend.startswith("http"):  # once, on the real server: the job replays
+        replayed = jupyter_mlops.replay(run_id)
+        assert replayed.reproduced, str(replayed)
+        assert {f"mean_prediction.{kind}" for kind in ZOO} <= set(replayed.metrics)
+        for kind, (_, _, flavor, _) in ZOO.items():
+            again = client.get_model_version(f"job-{kind}", "2")
+            assert (again.run_id, again.tags["mlops.flavor"]) == (replayed.replay_run_id, flavor)
 
 
 def _nothing_left(name: str) -> None:
@@ -164,3 +183,38 @@ def test_keras_models_register_in_the_keras_flavour():
     assert reg.flavor in ("keras", "tensorflow")
     loaded = jupyter_mlops.load_model("zoo-keras")
     np.testing.assert_allclose(np.asarray(loaded.predict(rows)), net.predict(rows), rtol=1e-5)
+
+
+def test_mlflow_still_deserializes_python_saved_models_by_default(monkeypatch):
+    from mlflow.environment_variables import MLFLOW_ALLOW_PICKLE_DESERIALIZATION
+
+    monkeypatch.delenv("MLFLOW_ALLOW_PICKLE_DESERIALIZATION", raising=False)
+    assert MLFLOW_ALLOW_PICKLE_DESERIALIZATION.get() is True, (
+        "MLflow no longer loads pickle/skops models by default: every scikit-learn and "
+        "statsmodels version now needs MLFLOW_ALLOW_PICKLE_DESERIALIZATION=true; update the "
+        "README's 'What register() saves' and decide what load_model() should do."
+    )
+    model, data, _, _ = ZOO["forest"]
+    jupyter_mlops.register(model, "zoo-default-load")
+    loaded = jupyter_mlops.load_model("zoo-default-load")
+    np.testing.assert_array_equal(loaded.predict(data.head(5)), model.predict(data.head(5)))
+
+
+def test_a_refused_deserialization_says_which_version_and_what_to_set(monkeypatch):
+    from jupyter_mlops.errors import ModelLoadRefusedError
+
+    for kind in ("tree", "ols", "xgb-booster"):
+        model, data, _, _ = ZOO[kind]
+        jupyter_mlops.register(model, f"zoo-refused-{kind}", reference=data)
+    monkeypatch.setenv("MLFLOW_ALLOW_PICKLE_DESERIALIZATION", "false")
+    tree_data = ZOO["tree"][1]
+    with pytest.raises(ModelLoadRefusedError, match=r"zoo-refused-tree version 1: .*sklearn skops"):
+        jupyter_mlops.load_model("zoo-refused-tree")
+    with pytest.raises(ModelLoadRefusedError, match="MLFLOW_ALLOW_PICKLE_DESERIALIZATION=true"):
+        jupyter_mlops.evaluate("zoo-refused-tree", tree_data)
+    with pytest.raises(ModelLoadRefusedError, match="statsmodels"):
+        jupyter_mlops.load_model("zoo-refused-ols")
+    booster, data, _, _ = ZOO["xgb-booster"]
+    loaded = jupyter_mlops.load_model("zoo-refused-xgb-booster")
+    expected = native_predict(booster, data.head(5))
+    np.testing.assert_allclose(np.asarray(loaded.predict(data.head(5))), expected, rtol=1e-6)

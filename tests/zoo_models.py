@@ -50,10 +50,25 @@ def build():
         [("num", StandardScaler(), ["size"]), ("cat", OneHotEncoder(), ["region"])]
     )
     zoo = {
-        "tree": (DecisionTreeClassifier(max_depth=3), X, "sklearn", "scikit-learn"),
-        "forest": (RandomForestClassifier(n_estimators=5), X, "sklearn", "scikit-learn"),
-        "gbm": (GradientBoostingClassifier(n_estimators=5), X, "sklearn", "scikit-learn"),
-        "hgb": (HistGradientBoostingClassifier(max_iter=5), X, "sklearn", "scikit-learn"),
+        "tree": (DecisionTreeClassifier(max_depth=3, random_state=0), X, "sklearn", "scikit-learn"),
+        "forest": (
+            RandomForestClassifier(n_estimators=5, random_state=0),
+            X,
+            "sklearn",
+            "scikit-learn",
+        ),
+        "gbm": (
+            GradientBoostingClassifier(n_estimators=5, random_state=0),
+            X,
+            "sklearn",
+            "scikit-learn",
+        ),
+        "hgb": (
+            HistGradientBoostingClassifier(max_iter=5, random_state=0),
+            X,
+            "sklearn",
+            "scikit-learn",
+        ),
         "knn": (KNeighborsClassifier(), X, "sklearn", "scikit-learn"),
         "svm": (SVC(), X, "sklearn", "scikit-learn"),
         "linear": (LogisticRegression(max_iter=300), X, "sklearn", "scikit-learn"),
@@ -99,9 +114,9 @@ def _boosters(X, y):
         ),
         "lgbm-booster": (lgb_booster, X, "lightgbm", "lightgbm"),
         "catboost": (
-            catboost.CatBoostClassifier(iterations=5, verbose=0, allow_writing_files=False).fit(
-                X, y
-            ),
+            catboost.CatBoostClassifier(
+                iterations=5, random_seed=0, verbose=0, allow_writing_files=False
+            ).fit(X, y),
             X,
             "catboost",
             "catboost",

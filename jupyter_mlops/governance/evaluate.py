@@ -20,6 +20,7 @@ from ..tracking import ensure_experiment, get_client, log_batch
 from .alerts import evaluate_alerts
 from .drift import feature_drift, load_profile
 from .evaluation import Evaluation
+from .loading import deserialize
 from .metrics import score
 from .policy import Policy, load_policy
 from .target import resolve_version
@@ -145,7 +146,7 @@ def evaluate(
         local = mlflow.artifacts.download_artifacts(
             artifact_uri=f"models:/{name}/{number}", dst_path=tmp, tracking_uri=uri
         )
-        loaded = mlflow.pyfunc.load_model(local)
+        loaded = deserialize(mlflow.pyfunc.load_model, local, version)
         profile = load_profile(Path(local))
     predictions = loaded.predict(data)
     kind, metrics = score(labels, predictions, task) if labels is not None else (task, {})
