@@ -29,6 +29,7 @@ _LAZY = {
     "register_run": "jupyter_mlops.registry",
     "select_best": "jupyter_mlops.registry",
     "log": "jupyter_mlops.tracking.logging",
+    "report": "jupyter_mlops.tracking.logging",
     "JobRequest": "jupyter_mlops.jobs.request",
     "submit": "jupyter_mlops.jobs.submit",
     "submit_job": "jupyter_mlops.jobs.submit",
@@ -82,7 +83,7 @@ if TYPE_CHECKING:
     )
     from .reproduce.replay import replay
     from .reproduce.run_diff import diff
-    from .tracking.logging import log
+    from .tracking.logging import log, report
     from .widgets import card_editor, compare, job_monitor, launcher, models
 
 

@@ -59,6 +59,17 @@ def add_launch_options(run: argparse.ArgumentParser) -> None:
     run.add_argument(
         "--fail-fast", action="store_true", help="sweep: cancel the other runs when one fails"
     )
+    run.add_argument(
+        "--optimize",
+        metavar="max(METRIC)",
+        help="Optuna study of the --sweep space: max(METRIC) or min(METRIC)",
+    )
+    run.add_argument("--trials", type=int, metavar="N", help="study: at most N trial runs")
+    run.add_argument("--sampler", help="study: tpe (default), random, cmaes, qmc or grid")
+    run.add_argument("--pruner", help="study: median (default), hyperband or none")
+    run.add_argument(
+        "--timeout-total", metavar="DURATION", help="study: ask no trial after 2h, 30m, 600s..."
+    )
 
 
 def job_request(
@@ -91,4 +102,9 @@ def job_request(
         seed=option("seed"),
         max_concurrency=option("max_concurrency"),
         fail_fast=bool(option("fail_fast")),
+        optimize=option("optimize"),
+        trials=option("trials"),
+        sampler=option("sampler"),
+        pruner=option("pruner"),
+        timeout_total=option("timeout_total"),
     )

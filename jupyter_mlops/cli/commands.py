@@ -29,6 +29,11 @@ COMMANDS: dict[str, Command] = {
     "run": Command("submit a run or a sweep of a notebook", jobs.run_arguments, jobs.cmd_run),
     "jobs": Command("list jobs", jobs.jobs_arguments, jobs.cmd_jobs),
     "cancel": Command("cancel a job", jobs.cancel_arguments, jobs.cmd_cancel),
+    "resume": Command(
+        "continue a study whose driver stopped, from the trials MLflow has",
+        jobs.resume_arguments,
+        jobs.cmd_resume,
+    ),
     "card": Command(
         "show or edit a notebook's model card",
         notebooks.card_arguments,

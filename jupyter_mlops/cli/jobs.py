@@ -36,6 +36,7 @@ def cmd_run(args: argparse.Namespace, out: Output) -> int:
     request = job_request(args, args.notebook, args.tracking_uri)
     if args.select and not request.is_sweep:
         raise MlopsError("--select needs --sweep.")
+    selector: str | None = args.select or request.optimize  # a study's best is by its objective
     submission = submit(request)
     run_id = submission.run_id
     out.note(submitted_text(submission, request.notebook))
@@ -50,14 +51,14 @@ def cmd_run(args: argparse.Namespace, out: Output) -> int:
     result: dict[str, Any] = {"run_id": run_id, "jobs": [j.to_dict() for j in jobs]}
     lines = [finished_text(jobs)]
     failed = [j for j in jobs if j.status != "FINISHED"]
-    if request.is_sweep and args.select and len(failed) < len(jobs):
+    if selector and request.is_sweep and len(failed) < len(jobs):
         from ..registry.best import register_best
 
         best, registration = register_best(
-            run_id, args.select, args.register, tracking_uri=args.tracking_uri
+            run_id, selector, args.register, tracking_uri=args.tracking_uri
         )
         result["best"] = best.run_id
-        lines.append(f"best run by {args.select}: {best.run_id}")
+        lines.append(f"best run by {selector}: {best.run_id} {best.parameters}")
         if registration is not None:
             result["registration"] = registration.to_dict()
             lines.append(str(registration))
@@ -90,6 +91,26 @@ def cmd_cancel(args: argparse.Namespace, out: Output) -> int:
     job = cancel_job(args.run_id, args.tracking_uri)
     out.emit(job.to_dict(), f"{job.run_id} {job.status}")
     return 0
+
+
+def cmd_resume(args: argparse.Namespace, out: Output) -> int:
+    from ..jobs.study.launch import resume_study
+
+    job = resume_study(args.run_id, args.tracking_uri)
+    out.note(f"study {job.run_id} resumed: a new driver continues from its recorded trials")
+    if not args.wait:
+        out.emit(job.to_dict(), f"{job.run_id} {job.status}")
+        return 0
+    from ..jobs.query import wait_for_job
+
+    ended = wait_for_job(job.run_id, tracking_uri=args.tracking_uri, raise_on_failure=False)
+    out.emit(ended.to_dict(), finished_text([ended]))
+    return 0 if ended.status == "FINISHED" else 1
+
+
+def resume_arguments(resume: argparse.ArgumentParser) -> None:
+    resume.add_argument("run_id", help="the study's run id (what `run --optimize` printed)")
+    resume.add_argument("--wait", action="store_true", help="wait for the study to end")
 
 
 def example_notebook() -> Path:

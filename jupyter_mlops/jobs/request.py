@@ -12,8 +12,10 @@ from typing import Any
 from .. import limits
 from ..errors import InvalidParameterError, InvalidRequestError
 from .inputs import parse_resources
+from .study.plan import check_study_options, parse_duration
 
 SWEEP_ONLY = ("sample", "seed", "max_concurrency", "fail_fast")
+STUDY_ONLY = ("trials", "sampler", "pruner", "timeout_total")
 KERNEL_NAME = re.compile(
     r"^(?!\.+$)[A-Za-z0-9._-]{1,100}$"
 )  # jupyter_client's rule for kernel names
@@ -66,6 +68,10 @@ class JobRequest:
         Sweep: at most this many children run at once.
     fail_fast
         Sweep: when a child fails, the children still queued or running are cancelled.
+    optimize
+        ``"max(METRIC)"`` or ``"min(METRIC)"``: an Optuna study of ``trials`` runs over the
+        sweep's space instead of a grid, with ``sampler`` (``tpe``), ``pruner`` (``median``)
+        and at most ``timeout_total`` seconds (or ``"2h"``) for the whole study.
     """
 
     notebook: Path
@@ -85,6 +91,11 @@ class JobRequest:
     seed: int | None = None
     max_concurrency: int | None = None
     fail_fast: bool = False
+    optimize: str | None = None
+    trials: int | None = None
+    sampler: str | None = None
+    pruner: str | None = None
+    timeout_total: float | str | None = None
 
     def __post_init__(self) -> None:
         # Normalise what surfaces pass in their own shapes, so equal requests compare equal.
@@ -101,6 +112,9 @@ class JobRequest:
             "sweep": _listed(self.sweep),
             "tags": dict(self.tags or {}),
             "fail_fast": bool(self.fail_fast),
+            "timeout_total": (
+                None if self.timeout_total is None else parse_duration(self.timeout_total)
+            ),
         }.items():
             object.__setattr__(self, name, value)
         self._check()
@@ -131,6 +145,7 @@ class JobRequest:
             raise InvalidParameterError(
                 f"--sample must be a whole number of at least 1, got {self.sample!r}."
             )
+        self._check_study()
         self._check_limits()
         given = [
             n for n in SWEEP_ONLY if getattr(self, n) is not None and getattr(self, n) is not False
@@ -139,6 +154,24 @@ class JobRequest:
             raise InvalidRequestError(
                 "The options sample, seed, max_concurrency and fail_fast apply to a sweep: they "
                 "need --sweep (or 'sweep' in a request)."
+            )
+
+    def _check_study(self) -> None:
+        if self.optimize is None:
+            given = [n for n in STUDY_ONLY if getattr(self, n) is not None]
+            if given:
+                raise InvalidRequestError(
+                    f"--{given[0].replace('_', '-')} belongs to a study: add --optimize "
+                    "'max(METRIC)' (or 'min(METRIC)')."
+                )
+            return
+        check_study_options(
+            self.optimize, self.trials, self.sampler, self.pruner, self.sample is not None
+        )
+        if not self.sweep:
+            raise InvalidRequestError(
+                "--optimize searches the space --sweep gives: add --sweep NAME=LOW:HIGH (or "
+                "NAME=V1,V2) for each parameter to tune."
             )
 
     def _check_limits(self) -> None:
@@ -173,6 +206,8 @@ class JobRequest:
         if self.sample is not None:
             limits.check_count(self.sample, limits.MAX_SWEEP_RUNS, "--sample")
             return
+        if self.optimize is not None:
+            return  # --trials is the size, checked with the study's options
         runs = 1
         for values in self.sweep.values():
             runs *= len(values) if isinstance(values, list) and values else 1
@@ -186,6 +221,10 @@ class JobRequest:
     @property
     def is_sweep(self) -> bool:
         return bool(self.sweep)
+
+    @property
+    def is_study(self) -> bool:
+        return self.optimize is not None
 
     def replace(self, **changes: Any) -> JobRequest:
         """This request with some options changed (and checked again)."""

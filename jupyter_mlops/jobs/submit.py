@@ -14,7 +14,7 @@ from typing import Any
 
 from ..config import Settings, get_settings
 from ..errors import InvalidParameterError, MlopsError, NotebookError
-from ..params import validate
+from ..params import ParametersContract, validate
 from . import spec
 from .executors import Executor, get_executor
 from .executors.reply import ReplyLine, error_from_dict
@@ -37,6 +37,8 @@ def submit(request: JobRequest) -> Submission:
             "--executor dask://HOST:PORT with workers that declare them.",
         )
     snapshot, contract = read_snapshot(request.notebook, request.cwd, request.include)
+    if request.is_study:
+        return _submit_study(executor, settings, snapshot, request, contract)
     if request.is_sweep:
         return _submit_sweep(executor, settings, snapshot, request, sweep_points(request, contract))
     values = validate(contract, dict(request.parameters), from_text=request.from_text)
@@ -73,6 +75,25 @@ def _submit_sweep(
     for child in children:
         factory.start(executor, child, limited)
     return Submission(parent, settings.tracking_uri, children)
+
+
+def _submit_study(
+    executor: Executor,
+    settings: Settings,
+    snapshot: NotebookSnapshot,
+    request: JobRequest,
+    contract: ParametersContract,
+) -> Submission:
+    """The study's run is made here; its driver process asks for and submits each trial."""
+    from .study.launch import start_study
+    from .study.plan import StudyPlan
+
+    plan = StudyPlan.of(request, contract)
+    _check_runnable(executor, snapshot, request)
+    _probe(settings)
+    factory = _factory(snapshot, settings, request)
+    parent = start_study(factory, plan, _handed(settings, snapshot, request))
+    return Submission(parent, settings.tracking_uri, [parent])
 
 
 def _check_runnable(executor: Executor, snapshot: NotebookSnapshot, request: JobRequest) -> None:

@@ -32,6 +32,8 @@ def finish_parent(store: Store, parent: str) -> bool:
 
     True when it was ended now.
     """
+    if store.run(parent).data.tags.get(spec.STUDY) == "true":
+        return False  # a study's driver ends it: more trials may come
     statuses = {c.info.status for c in children_of(store, parent)}
     if not statuses or not statuses <= RUN_TERMINAL:
         return False

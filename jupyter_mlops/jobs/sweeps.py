@@ -65,33 +65,44 @@ class SweepPlan:
         return cls(**data)
 
 
-def create_sweep(factory: RunFactory, plan: SweepPlan) -> tuple[str, list[str]]:
-    """Create the parent run and one SCHEDULED child per point; (parent, children)."""
+def create_parent(
+    factory: RunFactory,
+    label: str,
+    recorded: dict[str, Any],
+    size: int,
+    fail_fast: bool,
+    extra_tags: dict[str, Any] | None = None,
+) -> str:
+    """The SCHEDULED parent run of a sweep or study of ``size`` runs; its id."""
     store = factory.store
-    points = plan.points
-    kind = f"random sweep ({len(points)} samples)" if plan.sample else f"sweep ({len(points)} runs)"
     parent = store.client.create_run(
-        factory.experiment_id, run_name=f"{factory.snapshot.stem} {kind}"
+        factory.experiment_id, run_name=f"{factory.snapshot.stem} {label}"
     ).info.run_id
     store.set_status(parent, "SCHEDULED")
-    recorded = {"sweep": plan.sweep, "base": plan.base, "sample": plan.sample, "seed": plan.seed}
     tags: dict[str, Any] = {
         spec.JOB: "true",
         spec.SWEEP: "true",
-        spec.SWEEP_SIZE: len(points),
+        spec.SWEEP_SIZE: size,
         spec.NOTEBOOK: factory.snapshot.path,
         spec.EXECUTOR: factory.settings.executor,
         spec.PARAMETERS: json.dumps(recorded, default=str),
         spec.SUBMITTED_AT: time.time(),
-        spec.SWEEP_FAIL_FAST: "true" if plan.fail_fast else "false",
+        spec.SWEEP_FAIL_FAST: "true" if fail_fast else "false",
         **factory.snapshot.card_tags,
+        **(extra_tags or {}),
     }
-    child_tags = {}
-    if plan.max_concurrency:
-        tags[spec.SWEEP_MAX_CONCURRENCY] = plan.max_concurrency
-        child_tags[spec.SWEEP_MAX_CONCURRENCY] = plan.max_concurrency
     store.log(parent, tags=tags)
-    children = [factory.create(p, parent=parent, extra_tags=child_tags) for p in points]
+    return str(parent)
+
+
+def create_sweep(factory: RunFactory, plan: SweepPlan) -> tuple[str, list[str]]:
+    """Create the parent run and one SCHEDULED child per point; (parent, children)."""
+    points = plan.points
+    kind = f"random sweep ({len(points)} samples)" if plan.sample else f"sweep ({len(points)} runs)"
+    recorded = {"sweep": plan.sweep, "base": plan.base, "sample": plan.sample, "seed": plan.seed}
+    limit = {spec.SWEEP_MAX_CONCURRENCY: plan.max_concurrency} if plan.max_concurrency else {}
+    parent = create_parent(factory, kind, recorded, len(points), plan.fail_fast, limit)
+    children = [factory.create(p, parent=parent, extra_tags=limit) for p in points]
     return parent, children
 
 

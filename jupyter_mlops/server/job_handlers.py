@@ -164,6 +164,11 @@ def job_request(
         seed=body.seed,
         max_concurrency=body.max_concurrency,
         fail_fast=body.fail_fast,
+        optimize=body.optimize,
+        trials=body.trials,
+        sampler=body.sampler,
+        pruner=body.pruner,
+        timeout_total=body.timeout_total,
     )
 
 

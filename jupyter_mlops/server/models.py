@@ -174,6 +174,20 @@ class CreateJob(_Contract):
         default=None, ge=1, description="Sweep: at most this many runs at once."
     )
     fail_fast: bool = Field(default=False, description="Sweep: a failure cancels the others.")
+    optimize: str | None = Field(
+        default=None,
+        description="An Optuna study of the sweep's space: 'max(METRIC)' or 'min(METRIC)'.",
+    )
+    trials: int | None = Field(default=None, ge=1, description="Study: at most this many runs.")
+    sampler: str | None = Field(
+        default=None, description="Study: tpe (default), random, cmaes, qmc or grid."
+    )
+    pruner: str | None = Field(
+        default=None, description="Study: median (default), hyperband, none."
+    )
+    timeout_total: float | str | None = Field(
+        default=None, description="Study: ask no new trial after this (seconds, or '2h', '30m')."
+    )
 
 
 class CreateJobResponse(_Contract):

@@ -131,6 +131,16 @@ export interface ICreateJob {
   seed?: number | null;
   max_concurrency?: number | null;
   fail_fast?: boolean;
+  /** An Optuna study of the sweep's space: 'max(METRIC)' or 'min(METRIC)'. */
+  optimize?: string | null;
+  /** Study: at most this many runs. */
+  trials?: number | null;
+  /** Study: tpe (default), random, cmaes, qmc or grid. */
+  sampler?: string | null;
+  /** Study: median (default), hyperband, none. */
+  pruner?: string | null;
+  /** Study: ask no new trial after this (seconds, or '2h', '30m'). */
+  timeout_total?: number | string | null;
 }
 
 /** Mirrors `CreateJobResponse`. */
