@@ -54,6 +54,11 @@ def finished_text(jobs: list[Any]) -> str:
 def submitted_text(submission: Any, notebook: str | Path) -> str:
     """What was submitted, by its run ids."""
     name = Path(notebook).name
+    if getattr(submission, "study", False):
+        return (
+            f"Submitted study {submission.run_id} of the saved {name}; its driver submits each "
+            "trial Optuna asks for (`jupyter mlops jobs` lists them)."
+        )
     if submission.is_sweep:
         runs = len(submission.runs)
         return f"Submitted sweep {submission.run_id} with {runs} runs of the saved {name}."

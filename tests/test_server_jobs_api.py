@@ -160,6 +160,28 @@ async def test_sweep_is_cancelled_with_its_children(jp_fetch, jp_root_dir, mlops
         ({"path": "p.ipynb", "timeout": -1}, "INVALID_REQUEST", "'timeout'"),
         ({"path": "p.ipynb", "resources": {"GPU": 1}}, "INVALID_PARAMETER", "cannot reserve"),
         ({"path": "p.ipynb", "include": ["missing.py"]}, "INVALID_PARAMETER", "missing.py"),
+        (
+            {"path": "p.ipynb", "sweep": {"x": ["1:3"]}, "optimize": "max(a)", "trials": 0},
+            "INVALID_REQUEST",
+            "'trials'",
+        ),
+        (
+            {
+                "path": "p.ipynb",
+                "sweep": {"x": ["1:3"]},
+                "optimize": "max(a)",
+                "trials": 2,
+                "sampler": "bayes",
+            },
+            "INVALID_PARAMETER",
+            "use tpe, random, cmaes, qmc, grid",
+        ),
+        (
+            {"path": "p.ipynb", "sweep": {"x": ["1:3"]}, "optimize": "a", "trials": 2},
+            "INVALID_PARAMETER",
+            "max(METRIC) or min(METRIC)",
+        ),
+        ({"path": "p.ipynb", "trials": 3}, "INVALID_REQUEST", "--trials belongs to a study"),
     ],
     ids=[
         "executor-in-body",
@@ -176,6 +198,10 @@ async def test_sweep_is_cancelled_with_its_children(jp_fetch, jp_root_dir, mlops
         "negative-timeout",
         "resources-on-local",
         "missing-include",
+        "zero-trials",
+        "unknown-sampler",
+        "objective-not-max-or-min",
+        "trials-without-optimize",
     ],
 )
 async def test_bad_submissions_are_refused_before_anything_runs(
@@ -259,6 +285,38 @@ async def test_sweep_options_and_included_files_reach_the_runs(
         assert run.data.metrics["twice"] == pytest.approx(2 * job["parameters"]["lr"])
         assert json.loads(run.data.tags["mlops.job.includes"]) == ["helper.py"]
         assert run.data.tags["mlops.job.timeout"] == "300.0"
+
+
+async def test_a_study_runs_through_the_rest_api_against_the_real_server(
+    jp_fetch, jp_root_dir, mlops_notebook, mlops_tracking_uri
+):
+    mlops_notebook(
+        "import mlflow\nmlflow.log_metric('score', -(x - 2) ** 2)",
+        params="x: float = 0.0",
+        name="quad.ipynb",
+        folder=jp_root_dir,
+    )
+    body = {
+        "path": "quad.ipynb",
+        "sweep": {"x": ["0:4"]},
+        "optimize": "max(score)",
+        "trials": 3,
+        "seed": 1,
+        "max_concurrency": 1,
+        "pruner": "none",
+    }
+    created = await mlops_post(jp_fetch, "mlops", "jobs", body=body)
+    assert (created["study"], created["sweep"], created["children"]) == (True, True, [])
+    done = {"FINISHED", "FAILED", "KILLED"}
+    study = await wait_for(jp_fetch, created["run_id"], lambda j: j["status"] in done)
+    assert study["status"] == "FINISHED", study
+    listed = await jp_fetch("mlops", "jobs", params={"parent": created["run_id"]})
+    trials = json.loads(listed.body)["jobs"]
+    assert sorted(t["status"] for t in trials) == ["FINISHED"] * 3
+    from mlflow import MlflowClient
+
+    tags = MlflowClient(mlops_tracking_uri).get_run(created["run_id"]).data.tags
+    assert tags["mlops.study.best_run"] in {t["run_id"] for t in trials}
 
 
 async def test_request_body_that_is_not_json_is_refused(jp_fetch):

@@ -102,6 +102,11 @@ def test_a_study_beats_random_search_with_the_same_budget_and_registers_the_best
     assert parent.data.metrics["best_accuracy"] == best
     version = found["registration"]
     assert (version["name"], version["run_id"]) == ("cancer-gbm", found["best"])
+    chart = jupyter_mlops.compare(found["run_id"])
+    assert chart.best["run_id"] == found["best"] and chart.best["value"] == best
+    names = {"optimization_history", "param_importances", "parallel_coordinate"}
+    assert {f"study_{name}" for name in names} <= set(chart.figures)
+    assert "Best trial so far" in chart.message
 
 
 def test_pruning_kills_a_trial_that_reports_poorly_and_keeps_its_executed_notebook(

@@ -93,7 +93,7 @@ def _submit_study(
     _probe(settings)
     factory = _factory(snapshot, settings, request)
     parent = start_study(factory, plan, _handed(settings, snapshot, request))
-    return Submission(parent, settings.tracking_uri, [parent])
+    return Submission(parent, settings.tracking_uri, [parent], study=True)
 
 
 def _check_runnable(executor: Executor, snapshot: NotebookSnapshot, request: JobRequest) -> None:
@@ -191,7 +191,8 @@ def _follow(
 
 
 class Submission:
-    """The runs one request made: ``run_id`` (the job, or the sweep's parent) and ``runs``.
+    """The runs one request made: ``run_id`` (the job, or the sweep's parent) and ``runs``
+    (a study's own run only: its trials are made by its driver).
 
     :meth:`wait` hears from the process that runs them (``line``, about ``followed``), or polls
     the tracking server.
@@ -204,8 +205,11 @@ class Submission:
         runs: list[str],
         line: ReplyLine | None = None,
         followed: list[spec.JobInfo] | None = None,
+        *,
+        study: bool = False,
     ) -> None:
         self.run_id = run_id
+        self.study = study  # an Optuna study: its trials are made as it goes
         self.tracking_uri = tracking_uri
         self.runs = runs
         self._line = line
@@ -213,7 +217,7 @@ class Submission:
 
     @property
     def is_sweep(self) -> bool:
-        return self.runs != [self.run_id]
+        return self.study or self.runs != [self.run_id]
 
     def wait(
         self, on_progress: Callable[[list[spec.JobInfo]], None] | None = None

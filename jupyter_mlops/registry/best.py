@@ -2,26 +2,19 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from ..config import get_settings
-from ..errors import InvalidParameterError, NotFoundError
+from ..errors import NotFoundError
 from ..jobs import spec
 from ..jobs.query import list_jobs
+from ..jobs.study.space import parse_objective
 from ..tracking import get_client
-
-SELECTOR = re.compile(r"\s*(max|min)\(\s*([\w.\-/ ]+?)\s*\)\s*")
 
 
 def select_best(parent_run_id: str, selector: str, tracking_uri: str | None = None) -> spec.JobInfo:
     """The finished child of a sweep with the best metric: ``"max(accuracy)"`` or ``"min(loss)"``."""
-    match = SELECTOR.fullmatch(selector)
-    if not match:
-        raise InvalidParameterError(
-            f"Selector {selector!r} must look like max(METRIC) or min(METRIC)."
-        )
-    how, metric = match.groups()
+    direction, metric = parse_objective(selector, "Selector")
     uri = get_settings(tracking_uri).tracking_uri
     client = get_client(uri)
     scored = []
@@ -31,7 +24,7 @@ def select_best(parent_run_id: str, selector: str, tracking_uri: str | None = No
             scored.append((value, job))
     if not scored:
         raise NotFoundError(f"No finished run of sweep {parent_run_id} logged metric {metric!r}.")
-    pick = max if how == "max" else min
+    pick = max if direction == "maximize" else min
     return pick(scored, key=lambda pair: pair[0])[1]
 
 

@@ -54,7 +54,8 @@ class JobsHandler(MlopsHandler):
         answer = CreateJobResponse(
             run_id=submission.run_id,
             sweep=submission.is_sweep,
-            children=submission.runs if submission.is_sweep else [],
+            children=submission.runs if submission.is_sweep and not submission.study else [],
+            study=submission.study,
         )
         self.write_model(answer, status=201)
 

@@ -196,6 +196,7 @@ class CreateJobResponse(_Contract):
     run_id: str
     sweep: bool
     children: list[str] = Field(default_factory=list)
+    study: bool = Field(default=False, description="An Optuna study: its trials come later.")
 
 
 class DescribeJob(_Contract):

@@ -28,6 +28,7 @@ class SweepComparison(MlopsWidget):
         refresh.on_click(lambda _: self.refresh())
         self.body.children = [W.HBox([self.metric_choice, refresh]), self.output]
         self.df: Any = None
+        self.best: dict[str, Any] | None = None
         self.refresh(metric)
         self.metric_choice.observe(lambda c: self.select(c["new"]), names="value")
 
@@ -69,7 +70,7 @@ class SweepComparison(MlopsWidget):
         self.metric = metric
         if self.metric_choice.value != metric:
             self.metric_choice.value = metric
-        self.figures = self.build_figures(metric)
+        self.figures = {**self.build_figures(metric), **(self.guarded(self.study_figures) or {})}
         self.output.clear_output()
         with self.output:
             from IPython.display import display
@@ -77,8 +78,25 @@ class SweepComparison(MlopsWidget):
             for figure in self.figures.values():
                 display(figure)
         runs = int(self.df[f"metric.{metric}"].notna().sum())
-        self.show(f"{self.df.attrs['title']}: {runs} runs with {metric}.", "info")
+        said = f"{self.df.attrs['title']}: {runs} runs with {metric}."
+        if self.best is not None:
+            said += f" Best trial so far: {self.best['run_id']} ({self.best['value']:.6g}"
+            said += f" with {self.best['params']})."
+        self.show(said, "info")
         self._fire("select", metric)
+
+    def study_figures(self) -> dict[str, Any]:
+        """For an Optuna study: Optuna's own figures, and the best trial so far (``best``)."""
+        from ..jobs.study.view import best_so_far, is_study, load_study, study_figures
+        from ..tracking import Store
+
+        self.best = None
+        store = Store.at(None)
+        if not is_study(store, self.target):
+            return {}
+        study, plan = load_study(store, self.target)
+        self.best = best_so_far(study)
+        return {f"study_{name}": fig for name, fig in study_figures(study, plan).items()}
 
     def build_figures(self, metric: str) -> dict[str, Any]:
         import plotly.graph_objects as go

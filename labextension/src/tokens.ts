@@ -148,6 +148,8 @@ export interface ICreateJobResponse {
   run_id: string;
   sweep: boolean;
   children: string[];
+  /** An Optuna study: its trials come later. */
+  study: boolean;
 }
 
 /** Mirrors `DescribeJob`, the body of `GET mlops/jobs/{run_id}`. */

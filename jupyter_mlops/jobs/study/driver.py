@@ -27,7 +27,14 @@ from ..sweep_state import children_of
 from . import results
 from .plan import StudyPlan
 from .space import distributions, make_pruner, make_sampler
-from .trials import PRUNED, frozen_trial, intermediate_values, outcome_of, trial_number
+from .trials import (
+    PRUNED,
+    frozen_trial,
+    intermediate_values,
+    outcome_of,
+    read_request,
+    trial_number,
+)
 
 POLL_S = 0.5
 log = logging.getLogger("jupyter_mlops.study")
@@ -41,7 +48,7 @@ class StudyDriver:
 
         self.parent = parent
         self.store = Store(tracking_uri)
-        request = self._request()
+        request = read_request(self.store, parent)
         self.plan = StudyPlan.from_dict(request["plan"])
         self.settings = get_settings(tracking_uri, request["executor"])
         self.factory = RunFactory(
@@ -73,14 +80,6 @@ class StudyDriver:
         self.reported: dict[str, int] = {}  # run id -> last step told to Optuna
         self.created = 0
         self.stop_reason: str | None = None
-
-    def _request(self) -> dict[str, Any]:
-        import tempfile
-
-        with tempfile.TemporaryDirectory(prefix="mlops-study-") as folder:
-            path = self.store.client.download_artifacts(self.parent, spec.STUDY_REQUEST, folder)
-            with open(path, encoding="utf-8") as handle:
-                return dict(json.load(handle))
 
     # -- state ----------------------------------------------------------------------------
     def rebuild(self) -> None:

@@ -9,6 +9,7 @@ metric's latest value. A driver that starts again rebuilds the study from these 
 from __future__ import annotations
 
 import json
+import tempfile
 from typing import Any
 
 from ...tracking import Store
@@ -16,6 +17,14 @@ from .. import spec
 from .plan import StudyPlan
 
 PRUNED = "pruned"
+
+
+def read_request(store: Store, parent: str) -> dict[str, Any]:
+    """What every trial of study ``parent`` runs, and its plan (``study/request.json``)."""
+    with tempfile.TemporaryDirectory(prefix="mlops-study-") as folder:
+        path = store.client.download_artifacts(parent, spec.STUDY_REQUEST, folder)
+        with open(path, encoding="utf-8") as handle:
+            return dict(json.load(handle))
 
 
 def trial_number(run: Any) -> int:
