@@ -104,3 +104,37 @@ def test_sweep_concurrency_limit_holds_across_workers(mlops_dask, mlops_notebook
     )
     for (_, end), (start, _) in itertools.pairwise(spans):
         assert start >= end, "a semaphore of one lease: runs never overlap, whatever the worker"
+
+
+def test_a_study_on_two_workers_keeps_its_max_concurrency(mlops_dask, mlops_notebook):
+    from jupyter_mlops import JobRequest, submit
+    from jupyter_mlops.jobs.sweep_state import children_of
+    from jupyter_mlops.tracking import Store
+
+    nb = mlops_notebook(
+        "import time, mlflow\ntime.sleep(1.5)\nmlflow.log_metric('score', -(x - 1) ** 2)",
+        params="x: float = 0.0",
+    )
+    request = JobRequest(
+        notebook=nb,
+        sweep={"x": ["0:2"]},
+        optimize="max(score)",
+        trials=5,
+        seed=4,
+        max_concurrency=2,
+        executor=mlops_dask.executor,
+    )
+    study = submit(request)
+    assert wait_for_job(study.run_id).status == "FINISHED"
+    trials = children_of(Store(get_settings().tracking_uri), study.run_id)
+    assert sorted(t.info.status for t in trials) == ["FINISHED"] * 5
+    assert {t.data.tags[spec.EXECUTOR] for t in trials} == {mlops_dask.executor}
+    edges = []
+    for trial in trials:
+        timings = get_receipt(trial.info.run_id)["timings"]
+        edges += [(timings["started"], 1), (timings["finished"], -1)]
+    running, most = 0, 0
+    for _, step in sorted(edges, key=lambda e: (e[0], e[1])):
+        running += step
+        most = max(most, running)
+    assert most == 2, "two trials at once on two workers, never three"

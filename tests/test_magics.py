@@ -301,3 +301,18 @@ def test_track_marks_a_failing_cell_failed(mlops_shell, capsys):
     run = get_client(f"sqlite:///{Path.cwd() / 'mlflow.db'}").get_run(run_id)
     assert run.info.status == "FAILED"
     assert run.data.tags[spec.ENAME] == "KeyError" and run.data.tags[spec.REASON] == "cell error"
+
+
+def test_run_optimize_is_a_study_from_a_cell(mlops_shell, mlops_notebook, monkeypatch, capsys):
+    nb = mlops_notebook(
+        "import mlflow\nmlflow.log_metric('score', -(C - 2) ** 2)", params="C: float = 1.0"
+    )
+    monkeypatch.setenv("JPY_SESSION_NAME", str(nb))
+    mlops(mlops_shell, "run --optimize max(score) --trials 2 --sweep C=0:4 --seed 1 --wait")
+    out = capsys.readouterr().out
+    assert "Submitted study" in out and "FINISHED" in out, out
+    parent = out.split("Submitted study ", 1)[1].split()[0]
+    client = get_client(spec_uri())
+    tags = client.get_run(parent).data.tags
+    assert (tags[spec.STUDY], tags[spec.STUDY_OBJECTIVE]) == ("true", "score")
+    assert int(float(client.get_run(parent).data.metrics["trials_complete"])) == 2
