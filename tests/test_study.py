@@ -240,3 +240,45 @@ def test_report_needs_a_run_and_a_whole_step():
         jupyter_mlops.report(0, 0.5)
     with pytest.raises(MlopsError, match="whole step"):
         jupyter_mlops.report(-1, 0.5)
+
+
+def test_fail_fast_stops_the_study_at_the_first_failed_trial(mlops_notebook):
+    nb = mlops_notebook("assert max_depth < 3, 'too deep'", params=PARAMS)
+    found = study(
+        nb,
+        *("--optimize", "max(accuracy)", "--trials", "6", "--sweep", "max_depth=3,4"),
+        *("--fail-fast", "--max-concurrency", "1"),
+    )
+    job = jupyter_mlops.wait_for_job(found["run_id"], raise_on_failure=False)
+    assert (job.status, job.failure_reason) == ("FAILED", "study stopped")
+    assert job.evalue.startswith("fail-fast: trial 0")
+    (trial,) = trials_of(found["run_id"])
+    assert (trial.status, trial.ename, trial.evalue) == ("FAILED", "AssertionError", "too deep")
+
+
+def test_cancelling_a_study_stops_its_trials_and_its_driver(mlops_notebook):
+    nb = mlops_notebook("import time\ntime.sleep(60)", params=PARAMS)
+    started = study(nb, "--optimize", "max(accuracy)", "--trials", "4", "--sweep",
+                    "max_depth=1:4", "--max-concurrency", "2", wait=False)  # fmt: skip
+    parent = started["run_id"]
+    wait_until(lambda: [t.status for t in trials_of(parent)] == ["RUNNING"] * 2, what="running")
+    driver = psutil.Process(int(Store(_uri()).run(parent).data.tags[spec.STUDY_DRIVER_PID]))
+    cancelled = run_cli("cancel", parent)
+    assert cancelled.returncode == 0 and f"{parent} KILLED" in cancelled.stdout
+    assert [t.status for t in trials_of(parent)] == ["KILLED"] * 2
+    driver.wait(30)  # it saw its study end, and asked for nothing more
+    assert len(trials_of(parent)) == 2
+
+
+def test_timeout_total_asks_no_trial_after_it(mlops_notebook):
+    nb = mlops_notebook("import time\ntime.sleep(2)", "import jupyter_mlops\njupyter_mlops.log({'accuracy': 1})",
+                        params=PARAMS)  # fmt: skip
+    found = study(nb, "--optimize", "max(accuracy)", "--trials", "20", "--sweep",
+                  "max_depth=1:4", "--max-concurrency", "1", "--timeout-total", "8s")  # fmt: skip
+    job = jupyter_mlops.wait_for_job(found["run_id"])
+    trials = trials_of(found["run_id"])
+    assert 1 <= len(trials) < 20 and {t.status for t in trials} == {"FINISHED"}
+    parent = Store(_uri()).run(found["run_id"])
+    assert parent.data.metrics["trials_complete"] == len(trials)
+    submitted = float(parent.data.tags[spec.SUBMITTED_AT])
+    assert all(t.start_time / 1000 < submitted + 8 for t in trials), job

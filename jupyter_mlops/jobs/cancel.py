@@ -32,6 +32,7 @@ def cancel_job(run_id: str, tracking_uri: str | None = None) -> spec.JobInfo:
             "and cannot be cancelled as a job. Interrupt the kernel to stop it."
         )
     if job.is_sweep:
+        store.log(run_id, tags={spec.CANCEL: time.time()})  # a study's driver asks no more
         children = list_jobs(parent=run_id, max_results=SEARCH_MAX_RESULTS, tracking_uri=store.uri)
         active = [c for c in children if c.status not in RUN_TERMINAL]
         active.sort(key=lambda c: c.status != "RUNNING")  # running children first

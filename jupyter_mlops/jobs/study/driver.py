@@ -115,13 +115,18 @@ class StudyDriver:
 
     # -- the loop -------------------------------------------------------------------------
     def run(self) -> str:
-        """Drive the study to its end; the parent's final status ('' when cancelled)."""
+        """Drive the study to its end; the study run's final status ('' when cancelled)."""
         self.rebuild()
         self._mark_started()
         deadline = self._deadline()
         while True:
-            if self.store.run(self.parent).info.status in RUN_TERMINAL:
-                return ""  # cancelled: cancel_job stops the trials and ends the study
+            parent = self.store.run(self.parent)
+            if parent.info.status in RUN_TERMINAL or spec.CANCEL in parent.data.tags:
+                # Cancelled: cancel_job stops the trials it saw; these may be newer.
+                left = sorted(set(self.live) | self.adopted)
+                if left:
+                    stop_jobs(left, self.settings, self.factory.experiment_id)
+                return ""
             self._poll()
             going = set(self.live) | self.adopted
             spent = self.created >= self.plan.trials or time.time() >= deadline
