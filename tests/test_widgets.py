@@ -185,6 +185,24 @@ def test_launch_sweep_follow_progress_list_and_compare(mlops_train_notebook):
     assert selected == ["score"]
 
 
+def test_the_launcher_starts_a_study_and_follows_its_run(mlops_train_notebook):
+    launcher = mlops.launcher(mlops_train_notebook)
+    launcher.poll_interval = 0.3
+    launcher.sweep(seed="0:5")
+    launcher.optimize.value = "max(score)"
+    launcher.trials.value = 3
+    assert launcher.runs_label.value == "a study of up to 3 trials"
+    request = launcher.request()
+    assert (request.optimize, request.trials, request.sampler) == ("max(score)", 3, "tpe")
+    run_ids = launcher.submit()
+    assert run_ids == [launcher.parent_run_id], launcher.message
+    assert launcher.message.startswith(f"Launched study {run_ids[0]} (up to 3 trials)")
+    assert launcher.wait(timeout=360), launcher.message
+    assert launcher.statuses == ["FINISHED"]
+    trials = mlops.list_jobs(parent=run_ids[0])
+    assert len(trials) == 3 and all(0 <= t.parameters["seed"] <= 5 for t in trials)
+
+
 def test_compare_of_nothing_says_what_to_pass():
     chart = mlops.compare("no-such-thing")
     assert chart.df is None and "neither a run id nor an experiment" in chart.message

@@ -15,6 +15,7 @@ from traitlets import Bool, Float, List, Unicode
 
 from ..errors import InvalidParameterError
 from ..jobs.executors import available
+from ..jobs.study.space import PRUNERS, SAMPLERS
 from ..params import Parameter, parse_sweep, read_parameters
 from ..tracking import RUN_TERMINAL
 from .base import MlopsWidget
@@ -106,12 +107,24 @@ class Launcher(MlopsWidget):
             description="executor",
             ensure_option=False,
         )
+        self.optimize = W.Text(
+            placeholder="max(METRIC): an Optuna study of the sweep",
+            description="optimize",
+            layout=W.Layout(width="340px"),
+        )
+        self.trials = W.BoundedIntText(value=20, min=1, max=10_000, description="trials")
+        self.sampler = W.Dropdown(options=SAMPLERS, value="tpe", description="sampler")
+        self.pruner = W.Dropdown(options=PRUNERS, value="median", description="pruner")
+        for field in (self.optimize, self.trials):
+            field.observe(self._count_runs, names="value")
+        study_row = W.HBox([self.optimize, self.trials, self.sampler, self.pruner])
         self.launch_button = W.Button(description="Launch", button_style="primary", icon="play")
         self.launch_button.on_click(lambda _: self.submit())
         self.runs_label = W.HTML()
         self.progress = W.VBox()
         self.body.children = [
             *rows,
+            study_row,
             W.HBox([self.executor_choice, self.launch_button, self.runs_label]),
             self.progress,
         ]
@@ -169,6 +182,8 @@ class Launcher(MlopsWidget):
         for size in sizes:
             total *= size
         self.runs_label.value = f"{total} run{'s' if total != 1 else ''}"
+        if self.optimize.value.strip():
+            self.runs_label.value = f"a study of up to {self.trials.value} trials"
         if self.message_kind == "error":
             self.show("")
 
@@ -182,12 +197,21 @@ class Launcher(MlopsWidget):
         from ..jobs.request import JobRequest
 
         executor = self.executor_choice.value.strip() or "local"
+        study: dict[str, Any] = {}
+        if self.optimize.value.strip():
+            study = {
+                "optimize": self.optimize.value.strip(),
+                "trials": self.trials.value,
+                "sampler": self.sampler.value,
+                "pruner": self.pruner.value,
+            }
         return JobRequest(
             notebook=Path(self.notebook),
             parameters=self.parameters(),
             sweep=self.sweep_values(),
             from_text=True,
             executor=executor,
+            **study,
         )
 
     def _submit(self) -> list[str]:
@@ -204,6 +228,8 @@ class Launcher(MlopsWidget):
         self._bars = {r: JobProgress(r) for r in run_ids}
         self.progress.children = list(self._bars.values())
         what = f"sweep {parent} ({len(run_ids)} runs)" if parent else f"job {run_ids[0]}"
+        if submission.study:
+            what = f"study {parent} (up to {request.trials} trials)"
         self.show(f"Launched {what} on {self.executor}.", "info")
         self._fire("launch", list(run_ids))
         self._stop.clear()

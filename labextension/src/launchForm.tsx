@@ -58,6 +58,7 @@ export function LaunchForm(props: {
   const change = (name: string, key: keyof IParameterInput, text: string) =>
     setInputs({ ...inputs, [name]: { ...inputs[name], [key]: text } });
   const offered: IJobOptions = {
+    ...options,
     timeout: config.supports('timeout') ? options.timeout : '',
     resources: config.supports('resources') ? options.resources : ''
   };
@@ -80,9 +81,11 @@ export function LaunchForm(props: {
       }
       const created = await launchJob(plan.request);
       setMessage({
-        text: created.sweep
-          ? `Sweep of ${created.children.length} runs submitted.`
-          : 'Run submitted.',
+        text: created.study
+          ? `Study submitted: up to ${plan.request.trials} trials.`
+          : created.sweep
+            ? `Sweep of ${created.children.length} runs submitted.`
+            : 'Run submitted.',
         failed: false
       });
       props.onLaunched(created.run_id);
@@ -98,6 +101,7 @@ export function LaunchForm(props: {
     ? planLaunch(notebook.path, contract.parameters, inputs, offered)
     : null;
   const runs = plan && plan.ok ? plan.runs : 1;
+  const study = plan !== null && plan.ok && plan.study;
   return (
     <section className="jp-mlops-Section jp-mlops-LaunchForm">
       <h3 className="jp-mlops-SectionTitle">
@@ -165,13 +169,35 @@ export function LaunchForm(props: {
           error={errors.resources}
         />
       )}
+      <JobOption
+        name="optimize"
+        label="Optimize"
+        placeholder="max(METRIC): Optuna searches the sweep"
+        options={options}
+        setOptions={setOptions}
+        error={errors.optimize}
+      />
+      {options.optimize.trim() !== '' && (
+        <JobOption
+          name="trials"
+          label="Trials"
+          placeholder="20"
+          options={options}
+          setOptions={setOptions}
+          error={errors.trials}
+        />
+      )}
       <button
         type="button"
         className="jp-mlops-Launch jp-Button jp-mod-styled jp-mod-accept"
         disabled={busy || contract === null}
         onClick={() => void launch()}
       >
-        {runs > 1 ? `Launch sweep (${runs} runs)` : 'Launch run'}
+        {study
+          ? `Launch study (${runs} trials)`
+          : runs > 1
+            ? `Launch sweep (${runs} runs)`
+            : 'Launch run'}
       </button>
       {message && (
         <div

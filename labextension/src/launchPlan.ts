@@ -29,13 +29,22 @@ export interface IJobOptions {
   timeout: string;
   /** Worker resources the job needs, `GPU=1, MEMORY=8e9`. */
   resources: string;
+  /** `max(METRIC)` or `min(METRIC)`: an Optuna study of the sweep instead of its grid. */
+  optimize: string;
+  /** The study's budget of trial runs. */
+  trials: string;
 }
 
-export const NO_OPTIONS: IJobOptions = { timeout: '', resources: '' };
+export const NO_OPTIONS: IJobOptions = {
+  timeout: '',
+  resources: '',
+  optimize: '',
+  trials: '20'
+};
 
 /** The request to send, or the errors (by parameter or option name) that stop it. */
 export type LaunchPlan =
-  | { ok: true; request: ICreateJob; runs: number }
+  | { ok: true; request: ICreateJob; runs: number; study: boolean }
   | { ok: false; errors: Record<string, string> };
 
 /** A parameter's default as the form shows it. */
@@ -131,10 +140,24 @@ export function planLaunch(
       errors.resources = (reason as Error).message;
     }
   }
+  const study = options.optimize.trim() !== '';
+  if (study) {
+    const trials = Number(options.trials);
+    if (Number.isInteger(trials) && trials >= 1) {
+      request.optimize = options.optimize.trim();
+      request.trials = trials;
+      runs = trials;
+    } else {
+      errors.trials = 'expected a whole number of trials, at least 1';
+    }
+    if (Object.keys(request.sweep!).length === 0) {
+      errors.optimize = 'give the values or LOW:HIGH range to search in a sweep field';
+    }
+  }
   if (Object.keys(errors).length > 0) {
     return { ok: false, errors };
   }
-  return { ok: true, request, runs };
+  return { ok: true, request, runs, study };
 }
 
 /** Read a notebook's parameters contract. */

@@ -2,6 +2,7 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 
 import { requestAPI } from '../src/handler';
 import {
+  NO_OPTIONS,
   formatValue,
   launchJob,
   loadParameters,
@@ -33,6 +34,7 @@ describe('planLaunch', () => {
     expect(plan).toEqual({
       ok: true,
       runs: 1,
+      study: false,
       request: {
         path: 'a.ipynb',
         parameters: { C: '0.5' },
@@ -68,7 +70,7 @@ describe('planLaunch', () => {
       'a.ipynb',
       params,
       { C: { value: '', sweep: '[1, 2' } },
-      { timeout: '-3', resources: 'GPU' }
+      { ...NO_OPTIONS, timeout: '-3', resources: 'GPU' }
     );
     expect(plan).toEqual({
       ok: false,
@@ -82,6 +84,7 @@ describe('planLaunch', () => {
 
   it('adds the timeout and the resources when given', () => {
     const plan = planLaunch('a.ipynb', params, {}, {
+      ...NO_OPTIONS,
       timeout: '90',
       resources: 'GPU=1, MEMORY=8e9'
     });
@@ -92,6 +95,45 @@ describe('planLaunch', () => {
     const none = planLaunch('a.ipynb', params, {});
     expect(none.ok && 'timeout' in none.request).toBe(false);
     expect(none.ok && 'resources' in none.request).toBe(false);
+  });
+});
+
+describe('planLaunch of a study', () => {
+  it('sends the objective and the budget, and counts the trials as runs', () => {
+    const plan = planLaunch(
+      'a.ipynb',
+      params,
+      { C: { value: '', sweep: '1e-3:10:log' }, seed: { value: '', sweep: '1:9' } },
+      { ...NO_OPTIONS, optimize: 'max(accuracy)', trials: '12' }
+    );
+    expect(plan).toEqual({
+      ok: true,
+      runs: 12,
+      study: true,
+      request: {
+        path: 'a.ipynb',
+        parameters: {},
+        sweep: { C: ['1e-3:10:log'], seed: ['1:9'] },
+        from_text: true,
+        optimize: 'max(accuracy)',
+        trials: 12
+      }
+    });
+  });
+
+  it('needs a whole budget and a sweep to search', () => {
+    const plan = planLaunch('a.ipynb', params, {}, {
+      ...NO_OPTIONS,
+      optimize: 'max(accuracy)',
+      trials: '2.5'
+    });
+    expect(plan).toEqual({
+      ok: false,
+      errors: {
+        trials: 'expected a whole number of trials, at least 1',
+        optimize: 'give the values or LOW:HIGH range to search in a sweep field'
+      }
+    });
   });
 });
 
