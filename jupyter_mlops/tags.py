@@ -109,3 +109,24 @@ AUDIT_PREFIX = "mlops.audit."
 def vocabulary() -> dict[str, str]:
     """Every name defined here and its tag or path, for the REST schema and the sidebar."""
     return {k: v for k, v in globals().items() if k.isupper() and isinstance(v, str)}
+
+
+# Schedules. A schedule is a run of the schedules experiment, tagged SCHEDULE="true"; each slot
+# it fires is claimed by a param "slot.<UTC time>" on it (params cannot change: first wins).
+SCHEDULES_EXPERIMENT = "jupyter-mlops-schedules"
+SCHEDULE = "mlops.schedule"
+SCHEDULE_NAME = "mlops.schedule.name"
+SCHEDULE_CRON = "mlops.schedule.cron"
+SCHEDULE_TIMEZONE = "mlops.schedule.timezone"
+SCHEDULE_CATCH_UP = "mlops.schedule.catch_up"
+SCHEDULE_PAUSED = "mlops.schedule.paused"
+SCHEDULE_NOTEBOOK = "mlops.schedule.notebook"  # where the notebook was when snapshotted
+SCHEDULE_REVISION = "mlops.schedule.revision"
+SCHEDULE_SINCE = "mlops.schedule.since"  # epoch seconds: slots after it are due
+SCHEDULE_REQUEST = "mlops.schedule.request"  # JSON: the launch options of each run it fires
+SCHEDULE_LAST_RUN = "mlops.schedule.last_run"
+SCHEDULE_LAST_ERROR = "mlops.schedule.last_error"
+SCHEDULE_SKIPPED_THROUGH = "mlops.schedule.skipped_through"  # epoch of the last slot skipped
+SCHEDULE_ID = "mlops.schedule.id"  # on a fired run: the schedule that fired it
+SCHEDULE_SLOT = "mlops.schedule.slot"  # on a fired run: its slot (UTC, ISO 8601), or "now"
+SLOT_PARAM_PREFIX = "slot."

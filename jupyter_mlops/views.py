@@ -158,3 +158,35 @@ def host_text(status: dict[str, Any] | None, action: str = "status") -> str:
     shown = ", ".join(queue[:10]) + (", ..." if len(queue) > 10 else "")
     lines.append(f"queued: {len(queue)}" + (f" ({shown})" if queue else ""))
     return "\n".join(lines)
+
+
+def schedules_text(schedules: list[dict[str, Any]]) -> str:
+    """``jupyter mlops schedule list``: each schedule's cron, next slot and last run."""
+    if not schedules:
+        return "No schedules. Create one: jupyter mlops schedule create NOTEBOOK --cron '0 6 * * *'"
+    rows = [
+        [
+            s["name"],
+            f"{s['cron']} ({s['timezone']})",
+            "paused" if s["paused"] else (s["next"][0] if s.get("next") else "-"),
+            s.get("last_slot") or "-",
+            f"{s['last_run']} {s.get('last_status', '')}".strip() if s.get("last_run") else "-",
+        ]
+        for s in schedules
+    ]
+    return table(rows, ["NAME", "CRON", "NEXT", "LAST SLOT", "LAST RUN"])
+
+
+def schedule_text(schedule: dict[str, Any], runs: list[Any]) -> str:
+    """``jupyter mlops schedule show``: the schedule, its next slots and the runs it fired."""
+    lines = [
+        f"schedule {schedule['name']} ({schedule['id']}), revision {schedule['revision']}",
+        f"  cron      {schedule['cron']} in {schedule['timezone']}, catch-up "
+        f"{schedule['catch_up']}{', paused' if schedule['paused'] else ''}",
+        f"  notebook  {schedule['notebook']}",
+    ]
+    if schedule.get("last_error"):
+        lines.append(f"  last error {schedule['last_error']}")
+    lines += [f"  next      {t}" for t in schedule.get("next", [])]
+    lines.append(jobs_text(runs) if runs else "  no runs fired yet")
+    return "\n".join(lines)

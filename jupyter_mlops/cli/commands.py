@@ -10,8 +10,8 @@ import argparse
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from . import host, jobs, models, notebooks, runs
-from .output import Output
+from . import host, jobs, models, notebooks, runs, schedules
+from .output import Output, global_options
 
 Handler = Callable[[argparse.Namespace, Output], int]
 
@@ -94,6 +94,17 @@ COMMANDS: dict[str, Command] = {
         host.cmd_host,
         offline=True,
     ),
+    "schedule": Command(
+        "notebooks that run on a cron schedule: create | list | show | update | pause | resume "
+        "| run-now | delete",
+        schedules.schedule_arguments,
+        schedules.cmd_schedule,
+    ),
+    "scheduler": Command(
+        "the service that fires schedules (one or several, against one tracking server)",
+        schedules.scheduler_arguments,
+        schedules.cmd_scheduler,
+    ),
     "audit": Command(
         "a model's audit trail, or its aliases at a time",
         models.audit_arguments,
@@ -104,16 +115,7 @@ COMMANDS: dict[str, Command] = {
 
 def build_parser() -> argparse.ArgumentParser:
     """The ``jupyter mlops`` parser: global options, then one subcommand from :data:`COMMANDS`."""
-    # Global options work before or after the command; SUPPRESS keeps whichever was given.
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument(
-        "--json", action="store_true", default=argparse.SUPPRESS, help="machine-readable output"
-    )
-    common.add_argument(
-        "--tracking-uri",
-        default=argparse.SUPPRESS,
-        help="MLflow tracking URI (default: MLFLOW_TRACKING_URI or ./mlflow.db)",
-    )
+    common = global_options()
     parser = argparse.ArgumentParser(
         prog="jupyter mlops",
         description="Describe notebooks as models, run them as MLflow runs, register the results.",

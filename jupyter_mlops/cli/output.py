@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 from typing import Any
@@ -62,3 +63,20 @@ class Progress:
     def close(self) -> None:
         if self.enabled and self.tty and self.last:
             sys.stderr.write("\n")
+
+
+def global_options() -> argparse.ArgumentParser:
+    """``--json`` and ``--tracking-uri``, a parent of every (sub)command's parser.
+
+    They work before or after the command; SUPPRESS keeps whichever was given.
+    """
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--json", action="store_true", default=argparse.SUPPRESS, help="machine-readable output"
+    )
+    common.add_argument(
+        "--tracking-uri",
+        default=argparse.SUPPRESS,
+        help="MLflow tracking URI (default: MLFLOW_TRACKING_URI or ./mlflow.db)",
+    )
+    return common

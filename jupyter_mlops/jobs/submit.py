@@ -29,13 +29,7 @@ def submit(request: JobRequest) -> Submission:
 
     Returns once every run exists; :meth:`Submission.wait` follows them to the end.
     """
-    settings = get_settings(request.tracking_uri, request.executor)
-    executor = get_executor(settings.executor)
-    if request.resources and not executor.supported_features().get("resources"):
-        raise InvalidParameterError(
-            f"The {executor.name} executor cannot reserve resources; use "
-            "--executor dask://HOST:PORT with workers that declare them.",
-        )
+    settings, executor = _target(request)
     snapshot, contract = read_snapshot(request.notebook, request.cwd, request.include)
     if request.is_study:
         return _submit_study(executor, settings, snapshot, request, contract)
@@ -52,6 +46,36 @@ def submit(request: JobRequest) -> Submission:
     run_id = factory.create(values)
     factory.start(executor, run_id)
     return Submission(run_id, settings.tracking_uri, [run_id])
+
+
+def check(request: JobRequest) -> NotebookSnapshot:
+    """Every check :func:`submit` makes of ``request`` before a run exists; nothing is made.
+
+    Returns the snapshot it would run. For what stores a request to submit later (a schedule).
+    """
+    from .study.plan import StudyPlan
+
+    executor = _target(request)[1]
+    snapshot, contract = read_snapshot(request.notebook, request.cwd, request.include)
+    if request.is_study:
+        StudyPlan.of(request, contract)
+    elif request.is_sweep:
+        SweepPlan.of(request, sweep_points(request, contract))
+    else:
+        validate(contract, dict(request.parameters), from_text=request.from_text)
+    _check_runnable(executor, snapshot, request)
+    return snapshot
+
+
+def _target(request: JobRequest) -> tuple[Settings, Executor]:
+    settings = get_settings(request.tracking_uri, request.executor)
+    executor = get_executor(settings.executor)
+    if request.resources and not executor.supported_features().get("resources"):
+        raise InvalidParameterError(
+            f"The {executor.name} executor cannot reserve resources; use "
+            "--executor dask://HOST:PORT with workers that declare them.",
+        )
+    return settings, executor
 
 
 def _submit_sweep(

@@ -1,0 +1,172 @@
+"""What a schedule is: a cron expression in a timezone, a notebook snapshot and launch options.
+
+Times are read with croniter; nothing here parses cron itself. A slot is one fire time of the
+expression; a slot is *due* at ``now`` when it is after everything the schedule already fired,
+skipped, or was created, resumed or updated at.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from ..errors import InvalidRequestError
+from ..tags import (
+    SCHEDULE_CATCH_UP,
+    SCHEDULE_CRON,
+    SCHEDULE_LAST_ERROR,
+    SCHEDULE_LAST_RUN,
+    SCHEDULE_NAME,
+    SCHEDULE_NOTEBOOK,
+    SCHEDULE_PAUSED,
+    SCHEDULE_REQUEST,
+    SCHEDULE_REVISION,
+    SCHEDULE_SINCE,
+    SCHEDULE_SKIPPED_THROUGH,
+    SCHEDULE_TIMEZONE,
+    SLOT_PARAM_PREFIX,
+)
+
+CATCH_UP = ("once", "skip")
+"""A slot missed while no scheduler ran: fire the latest one once, or skip them all."""
+MISFIRE_GRACE = 60.0
+"""With ``skip``, a slot up to this many seconds late still fires (a scheduler's own lag)."""
+
+
+def check_cron(cron: Any) -> str:
+    from croniter import croniter
+
+    if not isinstance(cron, str) or not croniter.is_valid(cron.strip()):
+        raise InvalidRequestError(
+            f"{cron!r} is not a cron expression: give five fields, minute hour day-of-month "
+            'month day-of-week, as in "0 6 * * 1-5" (06:00 on weekdays), or a sixth for seconds.'
+        )
+    return cron.strip()
+
+
+def check_timezone(name: Any) -> str:
+    try:
+        ZoneInfo(str(name))
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InvalidRequestError(
+            f"{name!r} is not a timezone: use an IANA name such as Europe/London or UTC."
+        ) from None
+    return str(name)
+
+
+def check_catch_up(policy: Any) -> str:
+    if policy not in CATCH_UP:
+        raise InvalidRequestError(
+            f"--catch-up must be one of {', '.join(CATCH_UP)}, got {policy!r}."
+        )
+    return str(policy)
+
+
+def slot_key(slot: float) -> str:
+    """The slot's param key: its UTC time to the second."""
+    return SLOT_PARAM_PREFIX + datetime.fromtimestamp(slot, UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def slot_time(key: str) -> float:
+    stamp = key.removeprefix(SLOT_PARAM_PREFIX)
+    return datetime.strptime(stamp, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC).timestamp()
+
+
+def iso(moment: float) -> str:
+    return datetime.fromtimestamp(moment, UTC).isoformat(timespec="seconds")
+
+
+@dataclasses.dataclass(frozen=True)
+class Schedule:
+    """One schedule as MLflow holds it (a run of the schedules experiment)."""
+
+    id: str
+    name: str
+    cron: str
+    timezone: str
+    catch_up: str
+    paused: bool
+    notebook: str
+    revision: int
+    since: float
+    options: dict[str, Any]
+    fired: tuple[float, ...] = ()  # slots claimed, in order
+    last_run: str | None = None
+    last_error: str | None = None
+    skipped_through: float = 0.0
+
+    @classmethod
+    def from_run(cls, run: Any) -> Schedule:
+        tags, params = run.data.tags, run.data.params
+        return cls(
+            id=run.info.run_id,
+            name=tags[SCHEDULE_NAME],
+            cron=tags[SCHEDULE_CRON],
+            timezone=tags.get(SCHEDULE_TIMEZONE, "UTC"),
+            catch_up=tags.get(SCHEDULE_CATCH_UP, "once"),
+            paused=tags.get(SCHEDULE_PAUSED) == "true",
+            notebook=tags.get(SCHEDULE_NOTEBOOK, ""),
+            revision=int(tags.get(SCHEDULE_REVISION, "1")),
+            since=float(tags.get(SCHEDULE_SINCE, "0")),
+            options=json.loads(tags.get(SCHEDULE_REQUEST, "{}")),
+            fired=tuple(sorted(slot_time(k) for k in params if k.startswith(SLOT_PARAM_PREFIX))),
+            last_run=tags.get(SCHEDULE_LAST_RUN),
+            last_error=tags.get(SCHEDULE_LAST_ERROR),
+            skipped_through=float(tags.get(SCHEDULE_SKIPPED_THROUGH, "0")),
+        )
+
+    @property
+    def notebook_name(self) -> str:
+        return self.notebook.replace("\\", "/").rsplit("/", 1)[-1]
+
+    def next_fires(self, after: float, count: int = 5) -> list[datetime]:
+        """The next ``count`` slots after ``after``, in the schedule's timezone."""
+        from croniter import croniter
+
+        times = croniter(self.cron, datetime.fromtimestamp(after, ZoneInfo(self.timezone)))
+        return [times.get_next(datetime) for _ in range(count)]
+
+    def latest_slot(self, now: float) -> float | None:
+        """The last slot at or before ``now`` (None when the expression never matched)."""
+        from croniter import CroniterBadDateError, croniter
+
+        start = datetime.fromtimestamp(now, ZoneInfo(self.timezone)) + timedelta(milliseconds=1)
+        try:
+            return float(croniter(self.cron, start).get_prev(datetime).timestamp())
+        except CroniterBadDateError:  # no earlier match within croniter's search bound
+            return None
+
+    def due(self, now: float) -> float | None:
+        """The slot to act on at ``now``: the latest one after all that was fired or skipped."""
+        if self.paused:
+            return None
+        latest = self.latest_slot(now)
+        done = max((self.since, self.skipped_through, *self.fired))
+        return latest if latest is not None and latest > done else None
+
+    def late(self, slot: float, now: float) -> bool:
+        """Skip rather than fire: the slot was missed, and the policy says skip."""
+        return self.catch_up == "skip" and now - slot > MISFIRE_GRACE
+
+    def to_dict(self, now: float | None = None) -> dict[str, Any]:
+        data = {
+            "id": self.id,
+            "name": self.name,
+            "cron": self.cron,
+            "timezone": self.timezone,
+            "catch_up": self.catch_up,
+            "paused": self.paused,
+            "notebook": self.notebook,
+            "revision": self.revision,
+            "options": self.options,
+            "fired": len(self.fired),
+            "last_slot": iso(self.fired[-1]) if self.fired else None,
+            "last_run": self.last_run,
+            "last_error": self.last_error,
+        }
+        if now is not None:
+            data["next"] = [] if self.paused else [t.isoformat() for t in self.next_fires(now)]
+        return data
