@@ -54,6 +54,15 @@ _LAZY = {
     "audit_trail": "jupyter_mlops.governance.audit",
     "evaluate": "jupyter_mlops.governance.evaluate",
     "load_model": "jupyter_mlops.governance.loading",
+    "schedule": "jupyter_mlops.schedules.service",
+    "list_schedules": "jupyter_mlops.schedules.service",
+    "get_schedule": "jupyter_mlops.schedules.service",
+    "pause_schedule": "jupyter_mlops.schedules.service",
+    "resume_schedule": "jupyter_mlops.schedules.service",
+    "update_schedule": "jupyter_mlops.schedules.service",
+    "delete_schedule": "jupyter_mlops.schedules.service",
+    "run_now": "jupyter_mlops.schedules.service",
+    "fired_runs": "jupyter_mlops.schedules.service",
 }
 
 __all__ = ["__version__", *sorted(_LAZY)]
@@ -83,6 +92,17 @@ if TYPE_CHECKING:
     )
     from .reproduce.replay import replay
     from .reproduce.run_diff import diff
+    from .schedules.service import (
+        delete_schedule,
+        fired_runs,
+        get_schedule,
+        list_schedules,
+        pause_schedule,
+        resume_schedule,
+        run_now,
+        schedule,
+        update_schedule,
+    )
     from .tracking.logging import log, report
     from .widgets import card_editor, compare, job_monitor, launcher, models
 

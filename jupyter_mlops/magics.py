@@ -12,7 +12,7 @@ from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, magics_class
 
 from .errors import MlopsError, NotebookError
-from .run_options import add_launch_options
+from .run_options import add_launch_options, add_schedule_actions
 from .views import (
     card_text,
     finished_text,
@@ -62,6 +62,9 @@ def build_parser() -> MlopsArgumentParser:
     add_launch_options(run)
     notebook_option(run)
 
+    schedule = sub.add_parser("schedule", help="run this notebook on a cron schedule; list...")
+    add_schedule_actions(schedule, notebook_positional=False)
+
     jobs = sub.add_parser("jobs", help="list jobs")
     jobs.add_argument("--status", help="SCHEDULED, RUNNING, FINISHED, FAILED or KILLED")
     jobs.add_argument("--limit", type=int, default=50)
@@ -106,6 +109,9 @@ class MlopsMagics(Magics):
       %mlops run [-p NAME VALUE]... [--sweep NAME=V1,V2]... [--executor NAME]
                  [--experiment NAME] [--timeout SECONDS] [--wait]
                                                launch the saved notebook as a job or sweep
+      %mlops schedule create --cron "0 6 * * 1-5" [--timezone TZ] [run options]
+                                               run the saved notebook on a cron schedule
+      %mlops schedule list | show | pause | resume | run-now | delete NAME
       %mlops jobs [--status STATUS] [--limit N]
       %mlops cancel RUN_ID
       %mlops register VAR [--name NAME] [--alias ALIAS] [--input-example VAR]
@@ -207,6 +213,14 @@ class MlopsMagics(Magics):
             say("Follow it with %mlops jobs, or jupyter_mlops.job_monitor().")
             return
         say(finished_text(submission.wait()))
+
+    def handle_schedule(self, args: argparse.Namespace) -> None:
+        from .run_options import schedule_command
+
+        notebook = getattr(args, "notebook", None)
+        if args.action == "create":
+            notebook = self._notebook(notebook)
+        say(schedule_command(args, notebook)[1])
 
     def handle_jobs(self, args: argparse.Namespace) -> None:
         from .jobs.query import list_jobs

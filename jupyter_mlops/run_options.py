@@ -108,3 +108,103 @@ def job_request(
         pruner=option("pruner"),
         timeout_total=option("timeout_total"),
     )
+
+
+SCHEDULE_NAMED = ("show", "pause", "resume", "run-now", "delete")
+
+
+def _timing(parser: argparse.ArgumentParser, required: bool) -> None:
+    parser.add_argument(
+        "--cron", required=required, help='cron expression, e.g. "0 6 * * 1-5" (weekdays 06:00)'
+    )
+    parser.add_argument("--timezone", help="IANA timezone of the expression (default UTC)")
+    parser.add_argument(
+        "--catch-up",
+        choices=("once", "skip"),
+        help="a slot missed while no scheduler ran: fire the latest once (default) or skip",
+    )
+
+
+def add_schedule_actions(
+    parser: argparse.ArgumentParser,
+    common: argparse.ArgumentParser | None = None,
+    notebook_positional: bool = True,
+) -> None:
+    """``schedule create | update | list | show | pause | resume | run-now | delete``.
+
+    ``notebook_positional`` is False where the notebook is the one open (``%mlops``): it is
+    then ``--notebook`` for ``create`` too.
+    """
+    actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
+    parents = [common] if common else []
+
+    def action(name: str, text: str) -> argparse.ArgumentParser:
+        return actions.add_parser(name, parents=parents, help=text)
+
+    create = action("create", "schedule a notebook: a snapshot and its launch options")
+    if notebook_positional:
+        create.add_argument("notebook")
+    else:
+        create.add_argument("--notebook", help="the notebook, when the kernel cannot tell")
+    create.add_argument("--name", help="the schedule's name (default: the notebook's stem)")
+    _timing(create, required=True)
+    add_launch_options(create)
+    update = action("update", "change the timing, or take a new snapshot")
+    update.add_argument("name")
+    update.add_argument("--notebook", help="snapshot this notebook again, with the run options")
+    _timing(update, required=False)
+    add_launch_options(update)
+    action("list", "schedules with their next slot and last run")
+    for name in SCHEDULE_NAMED:
+        action(name, f"{name} a schedule").add_argument("name")
+
+
+def schedule_command(
+    args: argparse.Namespace, notebook: str | Path | None, tracking_uri: str | None = None
+) -> tuple[Any, str]:
+    """Do what a parsed ``schedule ACTION`` asks; (data, text) for the surface to show."""
+    from .schedules import service
+    from .views import schedule_text, schedules_text
+
+    uri = tracking_uri
+    if args.action == "list":
+        rows = service.describe_schedules(service.list_schedules(uri), uri)
+        return rows, schedules_text(rows)
+    if args.action == "run-now":
+        run_id = service.run_now(args.name, uri)
+        return {"run_id": run_id}, f"schedule {args.name} fired now: run {run_id}"
+    if args.action == "show":
+        shown = service.get_schedule(args.name, uri)
+        runs = service.fired_runs(shown.id, uri)
+        (row,) = service.describe_schedules([shown], uri)
+        return {**row, "runs": [r.to_dict() for r in runs]}, schedule_text(row, runs)
+    if args.action == "create":
+        assert notebook is not None
+        changed = service.create_schedule(
+            job_request(args, notebook, uri),
+            args.cron,
+            timezone=args.timezone or "UTC",
+            catch_up=args.catch_up or "once",
+            name=args.name,
+            tracking_uri=uri,
+        )
+    elif args.action == "update":
+        changed = service.update_schedule(
+            args.name,
+            request=job_request(args, notebook, uri) if notebook else None,
+            cron=args.cron,
+            timezone=args.timezone,
+            catch_up=args.catch_up,
+            tracking_uri=uri,
+        )
+    else:
+        change = {
+            "pause": service.pause_schedule,
+            "resume": service.resume_schedule,
+            "delete": service.delete_schedule,
+        }[args.action]
+        changed = change(args.name, uri)
+    (row,) = service.describe_schedules([changed], uri)
+    if args.action == "delete":
+        return {**row, "deleted": True}, f"schedule {changed.name} deleted (its runs stay)"
+    return row, schedules_text([row])

@@ -316,3 +316,24 @@ def test_run_optimize_is_a_study_from_a_cell(mlops_shell, mlops_notebook, monkey
     tags = client.get_run(parent).data.tags
     assert (tags[spec.STUDY], tags[spec.STUDY_OBJECTIVE]) == ("true", "score")
     assert int(float(client.get_run(parent).data.metrics["trials_complete"])) == 2
+
+
+def test_schedule_schedules_the_open_notebook_and_lists_it(
+    mlops_shell, mlops_session_notebook, capsys
+):
+    mlops(mlops_shell, 'schedule create --cron "30 5 * * 1-5" --timezone Europe/Paris -p C 0.5')
+    mlops(mlops_shell, "schedule list")
+    listed = capsys.readouterr().out
+    row = next(line for line in listed.splitlines() if line.startswith("job "))
+    assert row.split()[1:7] == ["30", "5", "*", "*", "1-5", "(Europe/Paris)"], listed
+    assert row.split()[7].endswith(":30:00+01:00") or row.split()[7].endswith(":30:00+02:00")
+    with pytest.raises(UsageError, match="is not a cron expression"):
+        mlops(mlops_shell, 'schedule create --cron "every day" --name other')
+    with pytest.raises(UsageError, match="No schedule 'nope'"):
+        mlops(mlops_shell, "schedule pause nope")
+    mlops(mlops_shell, "schedule pause job")
+    assert "paused" in capsys.readouterr().out
+    from jupyter_mlops.schedules.service import get_schedule
+
+    stored = get_schedule("job")
+    assert (stored.paused, stored.options["parameters"]) == (True, {"C": "0.5"})

@@ -201,3 +201,38 @@ def test_a_notebook_that_does_not_exist_is_refused(mlops_env):
         service.create_schedule(JobRequest(notebook=mlops_env / "nope.ipynb"), "0 6 * * *")
     with pytest.raises(InvalidRequestError):
         service.create_schedule(JobRequest(notebook=mlops_env / "nope.ipynb"), "0 6 * *")
+
+
+class TestTheJupyterServerFiresSchedules:
+    """``c.MlopsApp.run_scheduler = True``: the server runs the same loop for its user."""
+
+    @pytest.fixture
+    def every_3s(self, train, mlops_tracking_uri):
+        return service.create_schedule(
+            JobRequest(notebook=train), "* * * * * */3", tracking_uri=mlops_tracking_uri
+        )
+
+    @pytest.fixture
+    def mlops_app_config(self, mlops_tracking_uri):
+        return {
+            "tracking_uri": mlops_tracking_uri,
+            "warm_models_cache": False,
+            "run_scheduler": True,
+        }
+
+    async def test_slots_fire_while_the_server_runs(
+        self, every_3s, jp_serverapp, mlops_tracking_uri
+    ):
+        import asyncio
+        import time
+
+        deadline = time.monotonic() + 90
+        while not service.fired_runs(every_3s.id, mlops_tracking_uri):
+            assert time.monotonic() < deadline, "the server's scheduler fired nothing"
+            await asyncio.sleep(0.5)
+        service.pause_schedule(every_3s.id, mlops_tracking_uri)
+        for run in service.fired_runs(every_3s.id, mlops_tracking_uri):
+            ended = await asyncio.to_thread(
+                jupyter_mlops.wait_for_job, run.run_id, tracking_uri=mlops_tracking_uri
+            )
+            assert ended.status == "FINISHED"

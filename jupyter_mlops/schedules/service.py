@@ -206,3 +206,27 @@ def describe_schedules(
             ):
                 status[run.info.run_id] = run.info.status
     return [{**s.to_dict(now), "last_status": status.get(s.last_run or "", "")} for s in schedules]
+
+
+def schedule(
+    notebook: str | Path,
+    cron: str,
+    parameters: dict[str, Any] | None = None,
+    *,
+    timezone: str = "UTC",
+    catch_up: str = "once",
+    name: str | None = None,
+    **options: Any,
+) -> Schedule:
+    """Schedule ``notebook`` to run at each slot of ``cron``: ``schedule("train.ipynb",
+    "0 6 * * 1-5", {"C": 0.5}, timezone="Europe/London")``. ``options`` are the fields of
+    :class:`~jupyter_mlops.jobs.request.JobRequest` (``sweep``, ``executor``...)."""
+    request = JobRequest(notebook=Path(notebook), parameters=parameters or {}, **options)
+    return create_schedule(
+        request,
+        cron,
+        timezone=timezone,
+        catch_up=catch_up,
+        name=name,
+        tracking_uri=request.tracking_uri,
+    )

@@ -115,6 +115,16 @@ class MlopsApp(ExtensionApp):
         ),
     )
 
+    run_scheduler = Bool(
+        False,
+        config=True,
+        help=(
+            "Fire the schedules of the tracking store from this server (for one user; a team "
+            "runs `jupyter mlops scheduler` as a service instead). Several schedulers may run "
+            "at once: each slot fires once."
+        ),
+    )
+
     def initialize_settings(self) -> None:
         if self.job_env_allowlist:  # read by every job this server starts
             known = os.environ.get("JUPYTER_MLOPS_JOB_ENV", "")
@@ -132,6 +142,9 @@ class MlopsApp(ExtensionApp):
         )
         if self.job_activity_interval_s > 0:
             self.job_activity.start()
+        self.scheduler_stop = threading.Event()
+        if self.run_scheduler:
+            threading.Thread(target=self._schedule, name="mlops-scheduler", daemon=True).start()
         if self.warm_models_cache:
             # MLflow's import and the store's first open cost seconds: pay them before the
             # first request, without delaying the server start.
@@ -139,6 +152,7 @@ class MlopsApp(ExtensionApp):
 
     async def stop_extension(self) -> None:
         self.job_activity.stop()
+        self.scheduler_stop.set()
 
     def initialize_handlers(self) -> None:
         # ExtensionApp prefixes each pattern with the server's base_url.
@@ -167,6 +181,12 @@ class MlopsApp(ExtensionApp):
                     self.log.info("jupyter-mlops: posted %d new alert(s)", posted)
             except Exception as exc:  # noqa: BLE001 - the webhook or the store may be down: retry later
                 self.log.warning("jupyter-mlops: alerts not posted: %s", exc)
+
+    def _schedule(self) -> None:
+        from ..schedules.scheduler import Scheduler
+
+        self.log.info("jupyter-mlops: firing schedules (MlopsApp.run_scheduler)")
+        Scheduler(self.resolved_tracking_uri()).run(self.scheduler_stop)
 
     def _warm(self) -> None:
         try:
