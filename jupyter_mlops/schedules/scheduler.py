@@ -54,28 +54,47 @@ class Scheduler:
         self.refresh = refresh
         self.token = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.schedules: list[Schedule] = []
+        self.read_at: float | None = None  # monotonic time of the last full read
 
-    def tick(self, now: float | None = None) -> list[Firing]:
-        """Fire what is due at ``now`` (default: the clock's time)."""
+    def tick(self, now: float | None = None, *, reread: bool = True) -> list[Firing]:
+        """Fire what is due at ``now`` (default: the clock's time).
+
+        ``reread=False`` decides from the schedules the last tick read (the loop, waking for
+        a slot it knows of, fires it without a full read first); a schedule found due is
+        read again before its slot is claimed either way, so a pause or an update made
+        meanwhile holds.
+        """
         now = self.clock() if now is None else now
-        self.schedules = self.store.all()
-        done: list[Firing] = []
-        for schedule in self.schedules:
+        if reread or self.read_at is None:
+            self.read()
+        done: list[Firing | None] = []
+        schedules = self.schedules  # the reader thread may swap in a fresh list meanwhile
+        for index, known in enumerate(schedules):
+            if known.due(now) is None:
+                continue
+            try:
+                schedule = self.store.find(known.id)
+            except MlopsError:  # deleted meanwhile
+                continue
             slot = schedule.due(now)
             if slot is None:
+                schedules[index] = schedule
                 continue
-            if schedule.late(slot, now):
-                self.store.set(schedule, {SCHEDULE_SKIPPED_THROUGH: repr(slot)})
-                log.info("schedule %s skipped the missed slot %s", schedule.name, iso(slot))
-                done.append(Firing(schedule.name, iso(slot), skipped=True))
-                continue
-            if not self.store.claim(schedule, slot, self.token):
-                continue  # another scheduler has it
-            try:
-                done.append(Firing(schedule.name, iso(slot), fire(self.store, schedule, slot)))
-            except MlopsError as exc:
-                done.append(Firing(schedule.name, iso(slot), error=exc.message))
-        return done
+            schedules[index] = dataclasses.replace(schedule, fired=(*schedule.fired, slot))
+            done.append(self._act(schedule, slot, now))
+        return [firing for firing in done if firing is not None]
+
+    def _act(self, schedule: Schedule, slot: float, now: float) -> Firing | None:
+        if schedule.late(slot, now):
+            self.store.set(schedule, {SCHEDULE_SKIPPED_THROUGH: repr(slot)})
+            log.info("schedule %s skipped the missed slot %s", schedule.name, iso(slot))
+            return Firing(schedule.name, iso(slot), skipped=True)
+        if not self.store.claim(schedule, slot, self.token):
+            return None  # another scheduler has it
+        try:
+            return Firing(schedule.name, iso(slot), fire(self.store, schedule, slot))
+        except MlopsError as exc:
+            return Firing(schedule.name, iso(slot), error=exc.message)
 
     def next_wake(self, now: float) -> float:
         """When to tick next: the soonest slot of the schedules last read, or the refresh."""
@@ -85,15 +104,40 @@ class Scheduler:
                 soonest = min(soonest, schedule.next_fires(now, 1)[0].timestamp())
         return soonest
 
+    def read(self) -> None:
+        """Read every schedule (one paged search), for the ticks that follow."""
+        self.schedules = self.store.all()
+        self.read_at = time.monotonic()
+
     def run(self, stop: threading.Event | None = None) -> None:
-        """Tick until ``stop`` is set; a tracking server that is down is retried."""
+        """Tick until ``stop`` is set; a tracking server that is down is retried.
+
+        The schedules are read again every ``refresh`` seconds on a thread of their own, so
+        a slot fires on time however long reading a thousand schedules takes.
+        """
         stop = stop or threading.Event()
         log.info("scheduler %s on %s", self.token, shown_uri(self.store.uri))
+        reader = threading.Thread(target=self._reread, args=(stop,), name="mlops-schedules-read")
+        reader.start()
+        try:
+            while not stop.is_set():
+                if self.read_at is None:  # the first read is not done yet
+                    stop.wait(0.1)
+                    continue
+                try:
+                    self.tick(reread=False)
+                except Exception as exc:  # noqa: BLE001 - a down server: the next tick
+                    log.warning("scheduler tick failed, retrying: %s", exc)
+                now = self.clock()
+                stop.wait(max(0.05, self.next_wake(now) - now))
+        finally:
+            stop.set()
+            reader.join()
+
+    def _reread(self, stop: threading.Event) -> None:
         while not stop.is_set():
             try:
-                self.tick()
-            except Exception as exc:  # noqa: BLE001 - a down server or a bad schedule: next tick
-                log.warning("scheduler tick failed, retrying: %s", exc)
-                self.schedules = []
-            now = self.clock()
-            stop.wait(max(0.05, self.next_wake(now) - now))
+                self.read()
+            except Exception as exc:  # noqa: BLE001 - a down server: read again later
+                log.warning("schedules not read, retrying: %s", exc)
+            stop.wait(self.refresh)
