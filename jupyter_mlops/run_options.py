@@ -167,6 +167,13 @@ def schedule_command(
     from .views import schedule_text, schedules_text
 
     uri = tracking_uri
+    if getattr(args, "wait", False):
+        from .errors import InvalidRequestError
+
+        raise InvalidRequestError(
+            "--wait belongs to `run`: a schedule fires later; follow its runs with "
+            "`schedule show NAME`."
+        )
     if args.action == "list":
         rows = service.describe_schedules(service.list_schedules(uri), uri)
         return rows, schedules_text(rows)

@@ -162,6 +162,7 @@ def test_a_seconds_schedule_fires_real_jobs_on_the_real_clock(train):
         (("--cron", "0 6 * * *", "-p", "epochs", "3"), "Unknown parameter 'epochs'"),
         (("--cron", "0 6 * * *", "--catch-up", "always"), "invalid choice"),
         (("--cron", "0 6 * * *", "--name", "../x"), "is not a schedule name"),
+        (("--cron", "0 6 * * *", "--wait"), "--wait belongs to `run`"),
     ],
 )
 def test_bad_schedules_are_refused_before_anything_is_stored(train, args, message):
