@@ -130,3 +130,4 @@ SCHEDULE_SKIPPED_THROUGH = "mlops.schedule.skipped_through"  # epoch of the last
 SCHEDULE_ID = "mlops.schedule.id"  # on a fired run: the schedule that fired it
 SCHEDULE_SLOT = "mlops.schedule.slot"  # on a fired run: its slot (UTC, ISO 8601), or "now"
 SLOT_PARAM_PREFIX = "slot."
+NOTIFIED_PREFIX = "mlops.notified."  # on a run: mlops.notified.<event> = when it was sent

@@ -22,10 +22,13 @@ from ..errors import MlopsError
 from ..tags import SCHEDULE_SKIPPED_THROUGH
 from ..tracking.client import shown_uri
 from .fire import fire
+from .notify import Notifier
 from .spec import Schedule, iso
 from .store import ScheduleStore
 
 log = logging.getLogger("jupyter_mlops.schedules")
+FOLLOW = 2.0
+"""Seconds between looks at the runs fired and not yet ended (to tell how they ended)."""
 REFRESH = 30.0
 """Seconds between reads of the schedules when no slot is due sooner (new ones are seen)."""
 
@@ -48,6 +51,7 @@ class Scheduler:
         *,
         clock: Callable[[], float] = time.time,
         refresh: float = REFRESH,
+        notify: list[str] | None = None,
     ) -> None:
         self.store = ScheduleStore(get_settings(tracking_uri).tracking_uri)
         self.clock = clock
@@ -55,6 +59,7 @@ class Scheduler:
         self.token = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.schedules: list[Schedule] = []
         self.read_at: float | None = None  # monotonic time of the last full read
+        self.notifier = Notifier(self.store, notify)
 
     def tick(self, now: float | None = None, *, reread: bool = True) -> list[Firing]:
         """Fire what is due at ``now`` (default: the clock's time).
@@ -82,6 +87,7 @@ class Scheduler:
                 continue
             schedules[index] = dataclasses.replace(schedule, fired=(*schedule.fired, slot))
             done.append(self._act(schedule, slot, now))
+        self.notifier.check()
         return [firing for firing in done if firing is not None]
 
     def _act(self, schedule: Schedule, slot: float, now: float) -> Firing | None:
@@ -92,13 +98,16 @@ class Scheduler:
         if not self.store.claim(schedule, slot, self.token):
             return None  # another scheduler has it
         try:
-            return Firing(schedule.name, iso(slot), fire(self.store, schedule, slot))
+            run_id = fire(self.store, schedule, slot)
         except MlopsError as exc:
+            self.notifier.fire_failed(schedule, slot, exc.message)
             return Firing(schedule.name, iso(slot), error=exc.message)
+        self.notifier.follow(run_id, schedule)
+        return Firing(schedule.name, iso(slot), run_id)
 
     def next_wake(self, now: float) -> float:
         """When to tick next: the soonest slot of the schedules last read, or the refresh."""
-        soonest = now + self.refresh
+        soonest = now + (FOLLOW if self.notifier.following else self.refresh)
         for schedule in self.schedules:
             if not schedule.paused:
                 soonest = min(soonest, schedule.next_fires(now, 1)[0].timestamp())

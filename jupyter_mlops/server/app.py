@@ -125,6 +125,16 @@ class MlopsApp(ExtensionApp):
         ),
     )
 
+    notify_urls = List(
+        Unicode(),
+        config=True,
+        help=(
+            "apprise URLs (mailto://, slack://, msteams://, json://...) that the scheduler "
+            "tells how the runs it fired ended, besides JUPYTER_MLOPS_NOTIFY_URLS and "
+            "[tool.jupyter-mlops.notify] urls. They hold secrets: never logged or shown."
+        ),
+    )
+
     def initialize_settings(self) -> None:
         if self.job_env_allowlist:  # read by every job this server starts
             known = os.environ.get("JUPYTER_MLOPS_JOB_ENV", "")
@@ -186,7 +196,8 @@ class MlopsApp(ExtensionApp):
         from ..schedules.scheduler import Scheduler
 
         self.log.info("jupyter-mlops: firing schedules (MlopsApp.run_scheduler)")
-        Scheduler(self.resolved_tracking_uri()).run(self.scheduler_stop)
+        scheduler = Scheduler(self.resolved_tracking_uri(), notify=list(self.notify_urls))
+        scheduler.run(self.scheduler_stop)
 
     def _warm(self) -> None:
         try:

@@ -1,0 +1,72 @@
+"""What a scheduler tells people: how each run it fired ended, and a slot it could not fire.
+
+Only the scheduler that fired a run follows it, so each run's end is sent once; the run is
+tagged when it was sent (:func:`~jupyter_mlops.notifications.send_once`), so a second sender
+sends nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from ..errors import ConfigError
+from ..jobs import spec
+from ..jobs.query import failure_message
+from ..notifications import notify_urls, send_once
+from ..tags import CARD_PREFIX
+from ..tracking import RUN_TERMINAL
+from .spec import Schedule, iso, slot_key
+from .store import ScheduleStore
+
+log = logging.getLogger("jupyter_mlops.schedules")
+
+
+class Notifier:
+    """The runs one scheduler fired and has not yet told anyone the end of."""
+
+    def __init__(self, store: ScheduleStore, urls: list[str] | None = None) -> None:
+        self.store = store
+        self.urls = notify_urls(urls or ())
+        self.following: dict[str, str] = {}  # run id -> schedule name
+
+    def follow(self, run_id: str, schedule: Schedule) -> None:
+        self.following[run_id] = schedule.name
+
+    def check(self) -> list[str]:
+        """Send the end of each followed run that ended; the run ids sent for."""
+        sent = []
+        for run_id, name in list(self.following.items()):
+            run = self.store.client.get_run(run_id)
+            if run.info.status not in RUN_TERMINAL:
+                continue
+            del self.following[run_id]
+            job = spec.JobInfo.from_run(run)
+            ok = job.status == "FINISHED"
+            event = "job_finished" if ok else "job_failed"
+            title = f"[jupyter-mlops] {name}: run {job.status.lower()}"
+            body = (
+                f"Schedule {name} ran {job.notebook.rsplit('/', 1)[-1]}: run {run_id} finished."
+                if ok
+                else f"Schedule {name}: {failure_message(job)}"
+            )
+            owner = run.data.tags.get(CARD_PREFIX + "owner")
+            if self._send(run_id, event, title, body, owner):
+                sent.append(run_id)
+        return sent
+
+    def fire_failed(self, schedule: Schedule, slot: float, message: str) -> None:
+        self._send(
+            schedule.id,
+            f"schedule_failed.{slot_key(slot)}",
+            f"[jupyter-mlops] {schedule.name}: slot {iso(slot)} not fired",
+            f"Schedule {schedule.name} could not fire its slot {iso(slot)}: {message}",
+            None,
+        )
+
+    def _send(self, run_id: str, event: str, title: str, body: str, owner: str | None) -> bool:
+        try:
+            urls = notify_urls(self.urls, owner)
+            return send_once(self.store.uri, run_id, event, title, body, urls)
+        except ConfigError as exc:
+            log.warning("notification not sent: %s", exc.message)
+            return False
