@@ -35,9 +35,10 @@ def free_port() -> int:
 class MlflowServer:
     """A real ``mlflow server`` process on 127.0.0.1, in its own process group."""
 
-    def __init__(self, folder: Path, port: int | None = None) -> None:
+    def __init__(self, folder: Path, port: int | None = None, backend: str | None = None) -> None:
         self.folder = folder
         self.port = port or free_port()
+        self.backend = backend or f"sqlite:///{folder / 'mlflow.db'}"
         self.proc: subprocess.Popen[bytes] | None = None
         folder.mkdir(parents=True, exist_ok=True)
 
@@ -62,7 +63,7 @@ class MlflowServer:
                 "--workers",
                 "1",
                 "--backend-store-uri",
-                f"sqlite:///{self.folder / 'mlflow.db'}",
+                self.backend,
                 "--artifacts-destination",
                 str(self.folder / "artifacts"),
             ],

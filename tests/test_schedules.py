@@ -237,3 +237,47 @@ class TestTheJupyterServerFiresSchedules:
                 jupyter_mlops.wait_for_job, run.run_id, tracking_uri=mlops_tracking_uri
             )
             assert ended.status == "FINISHED"
+
+
+@pytest.fixture(scope="module")
+def postgres_server(tmp_path_factory):
+    """A real ``mlflow server`` on a real PostgreSQL, both on 127.0.0.1, for this module."""
+    from conftest import MlflowServer, free_port
+    from postgres_support import Postgres
+
+    database = Postgres(free_port()).start()
+    server = MlflowServer(tmp_path_factory.mktemp("pg-mlflow"), backend=database.uri)
+    try:
+        yield server.start()
+    finally:
+        server.stop()
+        database.stop()
+
+
+@pytest.mark.parametrize("database", ["sqlite", "postgresql"])
+def test_schedulers_racing_for_each_slot_fire_it_once(request, database, train, monkeypatch):
+    """Two schedulers tick at the same instant, slot after slot: one claim wins each time."""
+    server = request.getfixturevalue("mlops_server" if database == "sqlite" else "postgres_server")
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", server.uri)
+    name = f"race-{database}"
+    hourly(train, name)
+    racers = [Scheduler(), Scheduler()]
+    for hour in range(1, 4):
+        start = threading.Barrier(len(racers))
+        results: list[list] = [[] for _ in racers]
+
+        def race(i: int, start=start, results=results, now=T0 + hour * HOUR) -> None:
+            start.wait()
+            results[i] = racers[i].tick(now)
+
+        threads = [threading.Thread(target=race, args=(i,)) for i in range(len(racers))]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+        won = [f for r in results for f in r if f.run_id]
+        assert len(won) == 1, results
+    runs = fired(name)
+    assert slots(runs) == [f"2030-01-07T0{h}:00:00+00:00" for h in (1, 2, 3)]
+    assert {r.status for r in runs} == {"FINISHED"}
+    service.delete_schedule(name)
