@@ -198,13 +198,11 @@ def describe_schedules(
     last = [s.last_run for s in schedules if s.last_run]
     status: dict[str, str] = {}
     if last:
+        from ..tracking.store import Store
+
         experiments = [e.experiment_id for e in store.client.search_experiments()]
-        for start in range(0, len(last), 100):
-            quoted = ", ".join(f"'{r}'" for r in last[start : start + 100])
-            for run in store.client.search_runs(
-                experiments, f"attributes.run_id IN ({quoted})", max_results=100
-            ):
-                status[run.info.run_id] = run.info.status
+        found = Store(store.uri).runs_by_id(experiments, last)
+        status = {run_id: run.info.status for run_id, run in found.items()}
     return [{**s.to_dict(now), "last_status": status.get(s.last_run or "", "")} for s in schedules]
 
 

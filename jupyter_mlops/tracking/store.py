@@ -61,15 +61,18 @@ class Store:
             )
         )
 
-    def runs_by_id(self, experiment_id: str, run_ids: Sequence[str]) -> dict[str, Run]:
-        """The runs of one experiment among ``run_ids``, read with one search per hundred;
-        a run that is not there (deleted) is left out."""
+    def runs_by_id(
+        self, experiment_id: str | Sequence[str], run_ids: Sequence[str]
+    ) -> dict[str, Run]:
+        """The runs of one experiment (or of several) among ``run_ids``, read with one search
+        per hundred; a run that is not there (deleted) is left out."""
+        experiments = [experiment_id] if isinstance(experiment_id, str) else list(experiment_id)
         found: dict[str, Run] = {}
         for start in range(0, len(run_ids), RUN_ID_CHUNK):
             chunk = run_ids[start : start + RUN_ID_CHUNK]
             quoted = ", ".join(f"'{r}'" for r in chunk)  # run ids are hex: nothing to escape
             for run in self.search(
-                [experiment_id], f"attributes.run_id IN ({quoted})", max_results=len(chunk)
+                experiments, f"attributes.run_id IN ({quoted})", max_results=len(chunk)
             ):
                 found[run.info.run_id] = run
         return found
