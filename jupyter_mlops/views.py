@@ -183,6 +183,7 @@ def schedule_text(schedule: dict[str, Any], runs: list[Any]) -> str:
         f"schedule {schedule['name']} ({schedule['id']}), revision {schedule['revision']}",
         f"  cron      {schedule['cron']} in {schedule['timezone']}, catch-up "
         f"{schedule['catch_up']}{', paused' if schedule['paused'] else ''}",
+        f"  when      {schedule['description']}",
         f"  notebook  {schedule['notebook']}",
     ]
     if schedule.get("last_error"):

@@ -192,6 +192,7 @@ def test_the_cli_creates_lists_shows_and_deletes(train):
     shown = run_cli("schedule", "show", "train")
     assert shown.returncode == 0 and "no runs fired yet" in shown.stdout
     assert shown.stdout.count("  next      ") == 5
+    assert "  when      At 06:00, Monday through Friday" in shown.stdout
     assert run_cli("schedule", "delete", "train").returncode == 0
     missing = run_cli("schedule", "show", "train")
     assert missing.returncode == 2 and "No schedule 'train'" in missing.stderr

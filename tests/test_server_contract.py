@@ -12,7 +12,7 @@ from pydantic import BaseModel
 
 from jupyter_mlops.server import openapi
 from jupyter_mlops.server.app import ROUTES
-from jupyter_mlops.server.models import CONTRACT
+from jupyter_mlops.server.contract import CONTRACT
 
 TOKENS = Path(__file__).resolve().parents[1] / "labextension" / "src" / "tokens.ts"
 INTERFACE = re.compile(r"export interface (I\w+)(?: extends (I\w+))? \{(.*?)\n\}", re.S)

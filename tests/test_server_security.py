@@ -65,7 +65,7 @@ def test_every_method_of_every_registered_handler_is_guarded(jp_serverapp):
 
 @pytest.mark.parametrize(("pattern", "method"), route_calls())
 async def test_every_route_refuses_a_request_without_credentials(jp_fetch, pattern, method):
-    body = "{}" if method in ("post", "put") else None
+    body = "{}" if method in ("post", "put", "patch") else None
     code, answer = await mlops_get_error(
         jp_fetch,
         *sample_url(pattern),
@@ -94,7 +94,7 @@ class TestAuthorizer:
 
     @pytest.mark.parametrize(("pattern", "method"), route_calls())
     async def test_every_route_asks_the_authorizer(self, jp_fetch, pattern, method):
-        body = "{}" if method in ("post", "put") else None
+        body = "{}" if method in ("post", "put", "patch") else None
         code, answer = await mlops_get_error(
             jp_fetch, *sample_url(pattern), method=method.upper(), body=body
         )

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import re
 import time
 from pathlib import Path
 from typing import Any
@@ -26,10 +25,9 @@ from ..tags import (
     SCHEDULE_SINCE,
     SCHEDULE_TIMEZONE,
 )
-from .spec import Schedule, check_catch_up, check_cron, check_timezone
+from .spec import NAME, Schedule, check_catch_up, check_cron, check_timezone
 from .store import ScheduleStore
 
-NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._ -]{0,99}$")
 KEPT_APART = {"notebook", "cwd", "tracking_uri"}
 """Request fields the schedule holds itself: its snapshot, its folder and its store."""
 

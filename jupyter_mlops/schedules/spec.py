@@ -1,6 +1,7 @@
 """What a schedule is: a cron expression in a timezone, a notebook snapshot and launch options.
 
-Times are read with croniter; nothing here parses cron itself. A slot is one fire time of the
+Times are read with croniter and described in words by cron-descriptor; nothing here parses
+cron itself. A slot is one fire time of the
 expression; a slot is *due* at ``now`` when it is after everything the schedule already fired,
 skipped, or was created, resumed or updated at.
 """
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -30,6 +32,8 @@ from ..tags import (
     SLOT_PARAM_PREFIX,
 )
 
+NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._ -]{0,99}$")
+"""A schedule's name: what the CLI, the URL and the sidebar call it by."""
 CATCH_UP = ("once", "skip")
 """A slot missed while no scheduler ran: fire the latest one once, or skip them all."""
 MISFIRE_GRACE = 60.0
@@ -45,6 +49,44 @@ def check_cron(cron: Any) -> str:
             'month day-of-week, as in "0 6 * * 1-5" (06:00 on weekdays), or a sixth for seconds.'
         )
     return cron.strip()
+
+
+def describe_cron(cron: str) -> str:
+    """``cron`` in words ("At 06:00, Monday through Friday"), with a 24-hour clock.
+
+    croniter reads a sixth field as seconds at the end, cron-descriptor at the start, so the
+    seconds are moved first. An expression it cannot describe is shown as it is.
+    """
+    from cron_descriptor import ExpressionDescriptor, Options
+
+    fields = cron.split()
+    if len(fields) == 6:
+        fields = [fields[5], *fields[:5]]
+    options = Options()
+    options.use_24hour_time_format = True
+    try:
+        return str(ExpressionDescriptor(" ".join(fields), options).get_description())
+    except Exception:  # noqa: BLE001 - a form croniter knows and the describer does not
+        return cron
+
+
+def next_fires(cron: str, timezone: str, after: float, count: int = 5) -> list[datetime]:
+    """The next ``count`` slots of ``cron`` after ``after``, in ``timezone``."""
+    from croniter import croniter
+
+    times = croniter(cron, datetime.fromtimestamp(after, ZoneInfo(timezone)))
+    return [times.get_next(datetime) for _ in range(count)]
+
+
+def preview(cron: Any, timezone: Any, now: float) -> dict[str, Any]:
+    """What an expression means before it is saved: in words, and its next five slots."""
+    cron, timezone = check_cron(cron), check_timezone(timezone)
+    return {
+        "cron": cron,
+        "timezone": timezone,
+        "description": describe_cron(cron),
+        "next": [t.isoformat() for t in next_fires(cron, timezone, now)],
+    }
 
 
 def check_timezone(name: Any) -> str:
@@ -124,10 +166,7 @@ class Schedule:
 
     def next_fires(self, after: float, count: int = 5) -> list[datetime]:
         """The next ``count`` slots after ``after``, in the schedule's timezone."""
-        from croniter import croniter
-
-        times = croniter(self.cron, datetime.fromtimestamp(after, ZoneInfo(self.timezone)))
-        return [times.get_next(datetime) for _ in range(count)]
+        return next_fires(self.cron, self.timezone, after, count)
 
     def latest_slot(self, now: float) -> float | None:
         """The last slot at or before ``now`` (None when the expression never matched)."""
@@ -156,6 +195,7 @@ class Schedule:
             "id": self.id,
             "name": self.name,
             "cron": self.cron,
+            "description": describe_cron(self.cron),
             "timezone": self.timezone,
             "catch_up": self.catch_up,
             "paused": self.paused,

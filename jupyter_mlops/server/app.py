@@ -16,8 +16,17 @@ from .job_activity import JobActivity
 from .job_handlers import CancelJobHandler, JobHandler, JobOutputHandler, JobsHandler
 from .models_cache import ModelsCache
 from .notebook_handlers import CardHandler, CardSchemaHandler, ParametersHandler
+from .schedule_handlers import (
+    PauseScheduleHandler,
+    PreviewHandler,
+    ResumeScheduleHandler,
+    RunScheduleHandler,
+    ScheduleHandler,
+    SchedulesHandler,
+)
 
 RUN = r"(?P<run_id>[^/]+)"
+SCHEDULE = r"(?P<schedule_id>[^/]+)"
 
 ROUTES = [
     (r"mlops/health", HealthHandler),
@@ -33,6 +42,12 @@ ROUTES = [
     (rf"mlops/jobs/{RUN}", JobHandler),
     (rf"mlops/jobs/{RUN}/cancel", CancelJobHandler),
     (rf"mlops/jobs/{RUN}/output", JobOutputHandler),
+    (r"mlops/schedules", SchedulesHandler),
+    (r"mlops/schedules/preview", PreviewHandler),
+    (rf"mlops/schedules/{SCHEDULE}", ScheduleHandler),
+    (rf"mlops/schedules/{SCHEDULE}/pause", PauseScheduleHandler),
+    (rf"mlops/schedules/{SCHEDULE}/resume", ResumeScheduleHandler),
+    (rf"mlops/schedules/{SCHEDULE}/run", RunScheduleHandler),
 ]
 """Every route, relative to the server's ``base_url``."""
 

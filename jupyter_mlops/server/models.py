@@ -300,29 +300,3 @@ class ErrorResponse(_Contract):
 
     error: str
     message: str
-
-
-CONTRACT: tuple[type[BaseModel], ...] = (
-    ModelSummary,
-    ListModelsResponse,
-    ReplayInfo,
-    ModelVersionInfo,
-    DescribeModel,
-    DescribeReceipt,
-    DescribeCard,
-    UpdateCard,
-    DescribeCardSchema,
-    ParameterInfo,
-    DescribeParameters,
-    CreateJob,
-    CreateJobResponse,
-    DescribeJob,
-    ListJobsResponse,
-    FetchJobOutputResponse,
-    InventoryRow,
-    ListInventoryResponse,
-    HealthResponse,
-    DescribeConfig,
-    ErrorResponse,
-)
-"""Every model of the contract, in the order ``tokens.ts`` mirrors them."""

@@ -15,6 +15,8 @@ from pydantic.json_schema import models_json_schema
 
 from .. import __version__
 from . import models as m
+from . import schedule_models as s
+from .contract import CONTRACT
 
 OPENAPI_PATH = Path(__file__).with_name("openapi.json")
 REF = "#/components/schemas/{model}"
@@ -22,6 +24,7 @@ REF = "#/components/schemas/{model}"
 _PATH_PARAM = {
     "name": {"description": "Registered model name."},
     "run_id": {"description": "MLflow run id of the job."},
+    "schedule_id": {"description": "Id (or name) of the schedule."},
 }
 _NOTEBOOK_QUERY = {"path": "Notebook path relative to the server root."}
 
@@ -112,6 +115,37 @@ OPERATIONS: dict[str, dict[str, Operation]] = {
 }
 
 
+OPERATIONS |= {
+    "/mlops/schedules": {
+        "get": ("List schedules with their next slots", None, s.ListSchedulesResponse, 200, {}),
+        "post": ("Schedule a notebook", s.CreateSchedule, s.DescribeSchedule, 201, {}),
+    },
+    "/mlops/schedules/preview": {
+        "get": (
+            "A cron expression in words, and its next five slots",
+            None,
+            s.PreviewCron,
+            200,
+            {"cron": "The expression.", "timezone": "IANA name (default UTC)."},
+        ),
+    },
+    "/mlops/schedules/{schedule_id}": {
+        "get": ("A schedule and the runs it fired", None, s.DescribeScheduleRuns, 200, {}),
+        "patch": ("Change a schedule's timing", s.UpdateSchedule, s.DescribeSchedule, 200, {}),
+        "delete": ("Delete a schedule (its runs stay)", None, s.DescribeSchedule, 200, {}),
+    },
+    "/mlops/schedules/{schedule_id}/pause": {
+        "post": ("Pause a schedule", None, s.DescribeSchedule, 200, {}),
+    },
+    "/mlops/schedules/{schedule_id}/resume": {
+        "post": ("Resume a schedule from now on", None, s.DescribeSchedule, 200, {}),
+    },
+    "/mlops/schedules/{schedule_id}/run": {
+        "post": ("Fire a schedule once, now", None, s.RunScheduleResponse, 201, {}),
+    },
+}
+
+
 def _json(model: type[BaseModel]) -> dict[str, Any]:
     return {"application/json": {"schema": {"$ref": REF.format(model=model.__name__)}}}
 
@@ -152,7 +186,7 @@ def _operation(path: str, method: str, op: Operation) -> dict[str, Any]:
 def openapi_document() -> dict[str, Any]:
     """The OpenAPI 3.1 document of the REST API, built from :data:`models.CONTRACT`."""
     _, schemas = models_json_schema(
-        [(model, "serialization") for model in m.CONTRACT], ref_template=REF
+        [(model, "serialization") for model in CONTRACT], ref_template=REF
     )
     return {
         "openapi": "3.1.0",

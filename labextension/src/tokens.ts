@@ -232,6 +232,75 @@ export interface IDescribeConfig {
   tracking_uri_is_remote: boolean;
 }
 
+/** Mirrors `CreateSchedule`, the body of `POST mlops/schedules`. */
+export interface ICreateSchedule extends ICreateJob {
+  /** Five fields (minute hour day month weekday), e.g. "0 6 * * 1-5". */
+  cron: string;
+  /** IANA name, e.g. Europe/London. */
+  timezone?: string;
+  /** A slot missed while no scheduler ran: fire the latest once, or skip it. */
+  catch_up?: 'once' | 'skip';
+  /** Default: the notebook's name. */
+  name?: string | null;
+}
+
+/** Mirrors `UpdateSchedule`, the body of `PATCH mlops/schedules/{id}`. */
+export interface IUpdateSchedule {
+  cron?: string | null;
+  timezone?: string | null;
+  catch_up?: 'once' | 'skip' | null;
+}
+
+/** Mirrors `DescribeSchedule`; times are ISO 8601 in the schedule's timezone. */
+export interface IDescribeSchedule {
+  id: string;
+  name: string;
+  cron: string;
+  /** The expression in words: "At 06:00, Monday through Friday". */
+  description: string;
+  timezone: string;
+  catch_up: string;
+  paused: boolean;
+  /** The notebook the snapshot was taken of. */
+  notebook: string;
+  revision: number;
+  /** The launch options each slot submits (parameters, sweep, executor...). */
+  options: Record<string, JsonValue>;
+  fired: number;
+  last_slot: string | null;
+  last_run: string | null;
+  /** The last run's status, '' before the first. */
+  last_status: string;
+  last_error: string | null;
+  /** The next five slots (none while paused). */
+  next: string[];
+}
+
+/** Mirrors `ListSchedulesResponse`, the body of `GET mlops/schedules`. */
+export interface IListSchedulesResponse {
+  schedules: IDescribeSchedule[];
+}
+
+/** Mirrors `DescribeScheduleRuns`, the body of `GET mlops/schedules/{id}`. */
+export interface IDescribeScheduleRuns {
+  schedule: IDescribeSchedule;
+  /** Newest first; a sweep's parent stands for its children. */
+  runs: IDescribeJob[];
+}
+
+/** Mirrors `PreviewCron`, the body of `GET mlops/schedules/preview`. */
+export interface IPreviewCron {
+  cron: string;
+  timezone: string;
+  description: string;
+  next: string[];
+}
+
+/** Mirrors `RunScheduleResponse`, the answer to `POST mlops/schedules/{id}/run`. */
+export interface IRunScheduleResponse {
+  run_id: string;
+}
+
 /** Mirrors `ErrorResponse`, the body of every error answer. */
 export interface IErrorResponse {
   error: string;
