@@ -111,6 +111,33 @@ def notebook_page(
         yield page
 
 
+def lab_on_sqlite(folder: Path, root_dir: Path) -> JupyterLab:
+    """A lab on ``root_dir`` tracking to a new SQLite store in ``folder``.
+
+    The store's tables are made first: the server extension and a job's process would
+    otherwise both run MLflow's first-use migrations on the new file at once.
+    """
+    from jupyter_mlops.tracking import get_client
+
+    uri = f"sqlite:///{folder / 'mlflow.db'}"
+    get_client(uri).search_experiments()
+    return JupyterLab(
+        folder / "lab", root_dir=root_dir, extra_args=[f"--MlopsApp.tracking_uri={uri}"]
+    )
+
+
+def open_launch_form(page: Any, lab: JupyterLab, name: str, timeout_ms: int) -> None:
+    """Open notebook ``name`` in a fresh layout and its launch form in the sidebar."""
+    page.goto(
+        f"{lab.base_url}lab/tree/{name}?reset&token={lab.token}",
+        wait_until="domcontentloaded",
+        timeout=timeout_ms,
+    )
+    page.wait_for_selector("#jupyterlab-splash", state="detached", timeout=timeout_ms)
+    page.wait_for_selector(".jp-NotebookPanel .jp-Cell", state="visible", timeout=timeout_ms)
+    page.locator(".jp-NotebookPanel-toolbar .jp-mlops-LaunchButton").click()
+
+
 def open_and_run_notebook(page: Any, lab: JupyterLab, name: str, timeout_ms: int) -> None:
     """Open ``name`` in a fresh layout, wait for its kernel, and run all its cells.
 

@@ -6,14 +6,16 @@ fields, and the panel's filter box must hide it when the text does not match.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
-from browser_support import CHROMIUM, JupyterLab, lab_page, running_under_ci
+from browser_support import CHROMIUM, JupyterLab, lab_on_sqlite, lab_page, running_under_ci
 
 import jupyter_mlops
 from jupyter_mlops.card import card_json_schema
@@ -121,6 +123,32 @@ class PageProblems:
     def _on_request_failed(self, request: Any) -> None:
         if "/mlops/" in request.url:
             self.api_calls.append(f"{request.failure} {request.url}")
+
+
+@contextlib.contextmanager
+def sidebar_lab(
+    tmp_path: Path, write: Callable[[Path], object], shot: str, step_timeout_ms: int = 30_000
+) -> Iterator[tuple[Any, JupyterLab, PageProblems]]:
+    """A lab on a new SQLite store and a root holding what ``write`` puts there; yields the
+    page, the lab and the problems watched on the page (``shot``-failure.png on failure)."""
+    require_chromium()
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=step_timeout_ms)
+    root = tmp_path / "root"
+    root.mkdir()
+    write(root)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    lab = lab_on_sqlite(tmp_path, root)
+    problems = PageProblems()
+    with lab_page(
+        lab,
+        viewport={"width": 1400, "height": 900},
+        step_timeout_ms=step_timeout_ms,
+        failure_shot=ARTIFACTS / f"{shot}-failure.png",
+    ) as page:
+        problems.watch(page)
+        yield page, lab, problems
 
 
 def drive_sidebar(page: Any, lab: JupyterLab, problems: PageProblems) -> dict[str, Any]:

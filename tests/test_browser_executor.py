@@ -16,8 +16,8 @@ from typing import Any
 
 import nbformat
 import pytest
-from browser_support import JupyterLab, lab_page
-from test_browser import ARTIFACTS, PANEL, PageProblems, require_chromium
+from browser_support import JupyterLab, open_launch_form
+from test_browser import ARTIFACTS, PANEL, PageProblems, sidebar_lab
 
 LOAD_TIMEOUT = 60_000
 STEP_TIMEOUT = 30_000
@@ -39,17 +39,10 @@ def write_slow_notebook(folder: Path) -> None:
     nbformat.write(nb, folder / "slow.ipynb")
 
 
-def open_launch_form(page: Any, lab: JupyterLab) -> Any:
+def open_slow_launch_form(page: Any, lab: JupyterLab) -> Any:
     from playwright.sync_api import expect
 
-    page.goto(
-        f"{lab.base_url}lab/tree/slow.ipynb?reset&token={lab.token}",
-        wait_until="domcontentloaded",
-        timeout=LOAD_TIMEOUT,
-    )
-    page.wait_for_selector("#jupyterlab-splash", state="detached", timeout=LOAD_TIMEOUT)
-    page.wait_for_selector(".jp-NotebookPanel .jp-Cell", state="visible", timeout=LOAD_TIMEOUT)
-    page.locator(".jp-NotebookPanel-toolbar .jp-mlops-LaunchButton").click()
+    open_launch_form(page, lab, "slow.ipynb", LOAD_TIMEOUT)
     panel = page.locator(PANEL)
     expect(panel.locator("input[name='seconds']")).to_have_value("1")
     return panel
@@ -68,7 +61,7 @@ def drive(page: Any, lab: JupyterLab, problems: PageProblems) -> None:
     from playwright.sync_api import expect
 
     # 1. The local executor: a timeout, no resources.
-    panel = open_launch_form(page, lab)
+    panel = open_slow_launch_form(page, lab)
     expect(panel.locator("input[name='timeout']")).to_be_visible()
     expect(panel.locator("input[name='resources']")).to_have_count(0)
 
@@ -100,7 +93,7 @@ def drive(page: Any, lab: JupyterLab, problems: PageProblems) -> None:
 
     # JupyterLab adds a cache-busting query to each request.
     page.route(re.compile(r"/mlops/config(\?[^/]*)?$"), other_executor)
-    panel = open_launch_form(page, lab)
+    panel = open_slow_launch_form(page, lab)
     expect(panel.locator("input[name='resources']")).to_be_visible()
     expect(panel.locator("input[name='timeout']")).to_have_count(0)
     panel.locator("input[name='seconds']").fill("120")
@@ -119,28 +112,11 @@ def drive(page: Any, lab: JupyterLab, problems: PageProblems) -> None:
 @pytest.mark.browser
 @pytest.mark.timeout(420)
 def test_sidebar_offers_only_what_the_executor_supports(tmp_path: Path) -> None:
-    require_chromium()
-    from playwright.sync_api import expect
-
-    expect.set_options(timeout=STEP_TIMEOUT)
-    root = tmp_path / "root"
-    root.mkdir()
-    write_slow_notebook(root)
-    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
-    # Create the store's tables before the server and a job's process both migrate it.
-    from jupyter_mlops.tracking import get_client
-
-    get_client(uri).search_experiments()
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    lab = JupyterLab(tmp_path / "lab", root_dir=root, extra_args=[f"--MlopsApp.tracking_uri={uri}"])
-    problems = PageProblems()
-    with lab_page(
+    with sidebar_lab(tmp_path, write_slow_notebook, "executor", STEP_TIMEOUT) as (
+        page,
         lab,
-        viewport={"width": 1400, "height": 900},
-        step_timeout_ms=STEP_TIMEOUT,
-        failure_shot=ARTIFACTS / "executor-failure.png",
-    ) as page:
-        problems.watch(page)
+        problems,
+    ):
         try:
             drive(page, lab, problems)
         finally:

@@ -38,6 +38,15 @@ export function formatDuration(seconds: number | null): string {
   return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
 }
 
+/** Put a job's executed notebook under the server root; its path there. */
+export async function fetchRunOutput(runId: string): Promise<string> {
+  const body = await requestAPI<IFetchJobOutputResponse>(
+    `jobs/${runId}/output`,
+    { method: 'POST' }
+  );
+  return body.path;
+}
+
 /** Whether a job can still change. */
 export function isActive(job: IDescribeJob): boolean {
   return !TERMINAL_STATUSES.includes(job.status);
@@ -93,13 +102,8 @@ export class JobsModel extends Observable {
   }
 
   /** Put the executed notebook under the server root; its path there. */
-  async fetchOutput(runId: string): Promise<string | undefined> {
-    const body = await this.guard(() =>
-      requestAPI<IFetchJobOutputResponse>(`jobs/${runId}/output`, {
-        method: 'POST'
-      })
-    );
-    return body?.path;
+  fetchOutput(runId: string): Promise<string | undefined> {
+    return this.guard(() => fetchRunOutput(runId));
   }
 
   /** Poll until `stop()`; the first poll is immediate. */

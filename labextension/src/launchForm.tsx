@@ -1,5 +1,6 @@
 import React from 'react';
 
+import { FormMessage, IFormMessage } from './formMessage';
 import {
   IJobOptions,
   IParameterInput,
@@ -12,7 +13,8 @@ import {
 import { INotebookHandle } from './notebookHandle';
 import { describeError } from './observable';
 import { ServerConfigModel } from './serverConfig';
-import { IDescribeParameters } from './tokens';
+import { ScheduleForm } from './scheduleForm';
+import { ICreateJob, IDescribeParameters } from './tokens';
 
 /**
  * The notebook's parameters, their sweeps and the job's options, and the
@@ -22,6 +24,7 @@ export function LaunchForm(props: {
   notebook: INotebookHandle;
   config: ServerConfigModel;
   onLaunched: (runId: string) => void;
+  onScheduled: (name: string) => void;
 }): JSX.Element {
   const { notebook, config } = props;
   const [contract, setContract] = React.useState<IDescribeParameters | null>(
@@ -32,10 +35,7 @@ export function LaunchForm(props: {
   );
   const [options, setOptions] = React.useState<IJobOptions>(NO_OPTIONS);
   const [errors, setErrors] = React.useState<Record<string, string>>({});
-  const [message, setMessage] = React.useState<{
-    text: string;
-    failed: boolean;
-  } | null>(null);
+  const [message, setMessage] = React.useState<IFormMessage | null>(null);
   const [busy, setBusy] = React.useState(false);
 
   const load = React.useCallback(() => {
@@ -63,26 +63,35 @@ export function LaunchForm(props: {
     resources: config.supports('resources') ? options.resources : ''
   };
 
-  const launch = async (): Promise<void> => {
+  /** The job the form describes, from the saved notebook; null (errors shown) if invalid. */
+  const prepare = async (): Promise<ICreateJob | null> => {
     if (!contract) {
-      return;
+      return null;
     }
     const plan = planLaunch(notebook.path, contract.parameters, inputs, offered);
     if (!plan.ok) {
       setErrors(plan.errors);
-      return;
+      return null;
     }
     setErrors({});
+    if (notebook.dirty) {
+      await notebook.save(); // a job runs the saved notebook
+    }
+    return plan.request;
+  };
+
+  const launch = async (): Promise<void> => {
     setBusy(true);
     setMessage(null);
     try {
-      if (notebook.dirty) {
-        await notebook.save(); // a job runs the saved notebook
+      const request = await prepare();
+      if (request === null) {
+        return;
       }
-      const created = await launchJob(plan.request);
+      const created = await launchJob(request);
       setMessage({
         text: created.study
-          ? `Study submitted: up to ${plan.request.trials} trials.`
+          ? `Study submitted: up to ${request.trials} trials.`
           : created.sweep
             ? `Sweep of ${created.children.length} runs submitted.`
             : 'Run submitted.',
@@ -199,14 +208,8 @@ export function LaunchForm(props: {
             ? `Launch sweep (${runs} runs)`
             : 'Launch run'}
       </button>
-      {message && (
-        <div
-          className={`jp-mlops-LaunchMessage${message.failed ? ' jp-mod-error' : ''}`}
-          role={message.failed ? 'alert' : 'status'}
-        >
-          {message.text}
-        </div>
-      )}
+      <FormMessage message={message} />
+      <ScheduleForm prepare={prepare} onScheduled={props.onScheduled} />
     </section>
   );
 }

@@ -10,6 +10,7 @@ export function NotebookView(props: {
   notebook: INotebookHandle | null;
   config: ServerConfigModel;
   onLaunched: (runId: string) => void;
+  onScheduled: (name: string) => void;
 }): JSX.Element {
   const { notebook } = props;
   if (notebook === null) {
@@ -30,6 +31,7 @@ export function NotebookView(props: {
         notebook={notebook}
         config={props.config}
         onLaunched={props.onLaunched}
+        onScheduled={props.onScheduled}
       />
     </div>
   );

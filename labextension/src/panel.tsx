@@ -8,19 +8,22 @@ import { ModelsModel } from './modelsModel';
 import { ModelsView } from './modelsView';
 import { INotebookHandle } from './notebookHandle';
 import { NotebookView } from './notebookView';
+import { SchedulesModel } from './schedulesModel';
+import { SchedulesView } from './schedulesView';
 import { ServerConfigModel } from './serverConfig';
 
 /** The sidebar's tabs. */
-export type SidebarTab = 'notebook' | 'jobs' | 'models';
+export type SidebarTab = 'notebook' | 'jobs' | 'schedules' | 'models';
 
 const TABS: Array<[SidebarTab, string]> = [
   ['notebook', 'This notebook'],
   ['jobs', 'Jobs'],
+  ['schedules', 'Schedules'],
   ['models', 'Models']
 ];
 
 /**
- * The MLOps sidebar: "This notebook", "Jobs" and "Models".
+ * The MLOps sidebar: "This notebook", "Jobs", "Schedules" and "Models".
  *
  * Nothing is fetched until the panel is first shown, so JupyterLab starts
  * without waiting on the tracking server; jobs are polled only while the
@@ -34,11 +37,13 @@ export class MlopsSidebar extends ReactWidget {
     this.addClass('jp-mlops-Panel');
     this.jobs.subscribe(() => this.update());
     this.models.subscribe(() => this.update());
+    this.schedules.subscribe(() => this.update());
     this.config.subscribe(() => this.update());
   }
 
   readonly jobs = new JobsModel();
   readonly models = new ModelsModel();
+  readonly schedules = new SchedulesModel();
   readonly config = new ServerConfigModel();
 
   get tab(): SidebarTab {
@@ -108,6 +113,7 @@ export class MlopsSidebar extends ReactWidget {
             notebook={this._notebook}
             config={this.config}
             onLaunched={() => this.showTab('jobs')}
+            onScheduled={() => this.showTab('schedules')}
           />
         );
       case 'jobs':
@@ -116,6 +122,13 @@ export class MlopsSidebar extends ReactWidget {
             jobs={this.jobs}
             config={this.config}
             onOpen={this._openFile}
+          />
+        );
+      case 'schedules':
+        return (
+          <SchedulesView
+            schedules={this.schedules}
+            onOpenRun={runId => void this._openRun(runId)}
           />
         );
       default:
@@ -135,6 +148,17 @@ export class MlopsSidebar extends ReactWidget {
     }
     if (this._tab === 'models') {
       void this.models.refresh();
+    }
+    if (this._tab === 'schedules') {
+      void this.schedules.refresh();
+    }
+  }
+
+  /** Fetch a run's executed notebook under the server root and open it. */
+  private async _openRun(runId: string): Promise<void> {
+    const path = await this.schedules.fetchOutput(runId);
+    if (path) {
+      this._openFile(path);
     }
   }
 
