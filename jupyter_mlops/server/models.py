@@ -3,7 +3,8 @@
 Requests and responses are named by verb (``CreateJob``, ``DescribeJob``...). Each model is
 mirrored one to one by an ``I*`` interface in ``labextension/src/tokens.ts``, and the OpenAPI
 document ``openapi.json`` is generated from them (:mod:`jupyter_mlops.server.openapi`); change
-all three together.
+all three together. :mod:`.schedule_models` holds the schedules' models, and
+:mod:`.contract` lists every model of both.
 """
 
 from __future__ import annotations
