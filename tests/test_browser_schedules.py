@@ -1,5 +1,6 @@
 """Schedules in a real JupyterLab: create one from the launch form, then list, run, open,
-pause, resume and delete it from the sidebar's Schedules tab.
+pause, resume and delete it from the sidebar's Schedules tab; a job that fails is told as a
+JupyterLab notification.
 
 The cron expression is read by the server as it is typed: a bad one is refused with the
 server's message before anything is stored, a good one is shown in words with its next five
@@ -30,6 +31,7 @@ def write_notebook(folder: Path) -> None:
         params,
         nbformat.v4.new_code_cell("import mlflow\nmlflow.log_metric('double', 2 * x)"),
         nbformat.v4.new_code_cell("print('doubled', 2 * x)"),
+        nbformat.v4.new_code_cell("assert x != 13, 'unlucky number'"),
     ]
     nb.metadata["kernelspec"] = {
         "name": "python3",
@@ -104,6 +106,20 @@ def drive(page: Any, lab: JupyterLab, problems: PageProblems) -> None:
     row.locator(".jp-mlops-DeleteSchedule").click()
     expect(row).to_have_count(0)
     expect(panel.locator(".jp-mlops-Notice")).to_contain_text("the runs it fired stay")
+    problems.assert_none()
+
+    # 5. A job launched from here that fails is told as a JupyterLab notification, with the
+    # cell and the exception, and opens its executed notebook.
+    panel.locator(".jp-mlops-Tab[data-tab='notebook']").click()
+    panel.locator("input[name='x']").fill("13")
+    panel.locator(".jp-mlops-Launch").click()
+    toast = page.locator(".Toastify__toast").filter(has_text="Job nightly (x=13) failed")
+    expect(toast).to_contain_text("In [5]", timeout=JOB_TIMEOUT)  # after papermill's own
+    expect(toast).to_contain_text("AssertionError: unlucky number")
+    page.screenshot(path=str(ARTIFACTS / "schedules-3-failed-notification.png"))
+    toast.get_by_role("button", name="Open output").click()
+    output = page.locator(".jp-NotebookPanel:visible .jp-OutputArea-output")
+    expect(output.filter(has_text="unlucky number")).not_to_have_count(0, timeout=LOAD_TIMEOUT)
     problems.assert_none()
 
 

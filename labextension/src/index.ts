@@ -7,6 +7,7 @@ import {
 import {
   ICommandPalette,
   ISessionContext,
+  Notification,
   ToolbarButton
 } from '@jupyterlab/apputils';
 import { DocumentRegistry, IDocumentWidget } from '@jupyterlab/docregistry';
@@ -14,8 +15,10 @@ import type { Widget } from '@lumino/widgets';
 
 import { bridgeCards } from './cardBridge';
 import { mlopsIcon } from './icon';
+import { jobNotice } from './jobWatch';
 import { INotebookHandle } from './notebookHandle';
 import { MlopsSidebar } from './panel';
+import { IDescribeJob } from './tokens';
 
 /** Command ids. */
 namespace CommandIDs {
@@ -81,9 +84,10 @@ const plugin: JupyterFrontEndPlugin<void> = {
     restorer: ILayoutRestorer | null,
     labShell: ILabShell | null
   ): void => {
-    const panel = new MlopsSidebar({
+    const panel: MlopsSidebar = new MlopsSidebar({
       openFile: path =>
-        void app.commands.execute('docmanager:open', { path })
+        void app.commands.execute('docmanager:open', { path }),
+      jobEnded: job => notifyJobEnded(job, runId => void panel.openRun(runId))
     });
     panel.id = PANEL_ID;
     panel.title.icon = mlopsIcon;
@@ -159,3 +163,26 @@ const plugin: JupyterFrontEndPlugin<void> = {
 };
 
 export default plugin;
+
+/** A JupyterLab notification of how a job ended, with its output and MLflow run. */
+function notifyJobEnded(job: IDescribeJob, openRun: (runId: string) => void): void {
+  const { message, failed } = jobNotice(job);
+  const actions: Notification.IAction[] = [];
+  if (!job.is_sweep) {
+    actions.push({ label: 'Open output', callback: () => openRun(job.run_id) });
+  }
+  const url = job.run_url;
+  if (url) {
+    actions.push({
+      label: 'MLflow run',
+      displayType: 'link',
+      callback: () => window.open(url, '_blank', 'noopener')
+    });
+  }
+  const options = { autoClose: failed ? (false as const) : 5000, actions };
+  if (failed) {
+    Notification.error(message, options);
+  } else {
+    Notification.success(message, options);
+  }
+}

@@ -158,3 +158,12 @@ export function exceptionText(
   }
   return value ? `${ename}: ${value}` : ename;
 }
+
+/** Where and how a failed job failed: its cell as the user knows it, and the exception. */
+export function failureFacts(job: IDescribeJob): string[] {
+  const cell =
+    job.failed_cell_label ?? (job.failed_cell !== null ? `cell ${job.failed_cell}` : null);
+  return [cell, exceptionText(job.ename, job.evalue)].filter(
+    (fact): fact is string => Boolean(fact)
+  );
+}

@@ -2,7 +2,7 @@ import React from 'react';
 
 import {
   JobsModel,
-  exceptionText,
+  failureFacts,
   formatDuration,
   isActive,
   progress
@@ -102,14 +102,7 @@ function JobRow(props: {
   };
   const failure =
     job.failure_reason &&
-    [
-      job.failure_reason,
-      job.failed_cell_label ??
-        (job.failed_cell !== null ? `cell ${job.failed_cell}` : null),
-      exceptionText(job.ename, job.evalue)
-    ]
-      .filter(Boolean)
-      .join(' · ');
+[job.failure_reason, ...failureFacts(job)].join(' · ');
   return (
     <li
       className={`jp-mlops-Job jp-mlops-mod-${job.status.toLowerCase()}`}

@@ -2,6 +2,7 @@ import { ReactWidget } from '@jupyterlab/ui-components';
 import type { Message } from '@lumino/messaging';
 import React from 'react';
 
+import { JobWatch } from './jobWatch';
 import { JobsModel } from './jobsModel';
 import { JobsView } from './jobsView';
 import { ModelsModel } from './modelsModel';
@@ -11,6 +12,7 @@ import { NotebookView } from './notebookView';
 import { SchedulesModel } from './schedulesModel';
 import { SchedulesView } from './schedulesView';
 import { ServerConfigModel } from './serverConfig';
+import { IDescribeJob } from './tokens';
 
 /** The sidebar's tabs. */
 export type SidebarTab = 'notebook' | 'jobs' | 'schedules' | 'models';
@@ -31,9 +33,14 @@ const TABS: Array<[SidebarTab, string]> = [
  * first show, and decides which job actions are offered.
  */
 export class MlopsSidebar extends ReactWidget {
-  constructor(options: { openFile: (path: string) => void }) {
+  constructor(options: {
+    openFile: (path: string) => void;
+    /** Told once how each job launched from this sidebar ended. */
+    jobEnded?: (job: IDescribeJob) => void;
+  }) {
     super();
     this._openFile = options.openFile;
+    this.watch = new JobWatch(options.jobEnded ?? (() => undefined));
     this.addClass('jp-mlops-Panel');
     this.jobs.subscribe(() => this.update());
     this.models.subscribe(() => this.update());
@@ -44,6 +51,7 @@ export class MlopsSidebar extends ReactWidget {
   readonly jobs = new JobsModel();
   readonly models = new ModelsModel();
   readonly schedules = new SchedulesModel();
+  readonly watch: JobWatch;
   readonly config = new ServerConfigModel();
 
   get tab(): SidebarTab {
@@ -78,6 +86,7 @@ export class MlopsSidebar extends ReactWidget {
 
   protected onBeforeDetach(msg: Message): void {
     this.jobs.stop();
+    this.watch.dispose();
     super.onBeforeDetach(msg);
   }
 
@@ -112,7 +121,10 @@ export class MlopsSidebar extends ReactWidget {
           <NotebookView
             notebook={this._notebook}
             config={this.config}
-            onLaunched={() => this.showTab('jobs')}
+            onLaunched={runId => {
+              this.watch.watch(runId);
+              this.showTab('jobs');
+            }}
             onScheduled={() => this.showTab('schedules')}
           />
         );
@@ -128,7 +140,8 @@ export class MlopsSidebar extends ReactWidget {
         return (
           <SchedulesView
             schedules={this.schedules}
-            onOpenRun={runId => void this._openRun(runId)}
+            onOpenRun={runId => void this.openRun(runId)}
+            onFired={runId => this.watch.watch(runId)}
           />
         );
       default:
@@ -155,7 +168,7 @@ export class MlopsSidebar extends ReactWidget {
   }
 
   /** Fetch a run's executed notebook under the server root and open it. */
-  private async _openRun(runId: string): Promise<void> {
+  async openRun(runId: string): Promise<void> {
     const path = await this.schedules.fetchOutput(runId);
     if (path) {
       this._openFile(path);

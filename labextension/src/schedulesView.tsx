@@ -1,6 +1,6 @@
 import React from 'react';
 
-import { exceptionText, isActive } from './jobsModel';
+import { failureFacts, isActive } from './jobsModel';
 import { RunLink } from './runLink';
 import { SchedulesModel, formatSlot } from './schedulesModel';
 import { IDescribeJob, IDescribeSchedule } from './tokens';
@@ -9,6 +9,8 @@ import { IDescribeJob, IDescribeSchedule } from './tokens';
 export function SchedulesView(props: {
   schedules: SchedulesModel;
   onOpenRun: (runId: string) => void;
+  /** A run fired from here, to be followed until it ends. */
+  onFired: (runId: string) => void;
 }): JSX.Element {
   const { schedules } = props;
   return (
@@ -47,6 +49,7 @@ export function SchedulesView(props: {
               schedule={schedule}
               schedules={schedules}
               onOpenRun={props.onOpenRun}
+              onFired={props.onFired}
             />
           ))}
         </ul>
@@ -59,6 +62,7 @@ function ScheduleRow(props: {
   schedule: IDescribeSchedule;
   schedules: SchedulesModel;
   onOpenRun: (runId: string) => void;
+  onFired: (runId: string) => void;
 }): JSX.Element {
   const { schedule, schedules } = props;
   const [open, setOpen] = React.useState(false);
@@ -132,7 +136,14 @@ function ScheduleRow(props: {
           type="button"
           className="jp-mlops-LinkButton jp-mlops-RunNow"
           disabled={busy}
-          onClick={() => void act(() => schedules.runNow(schedule.id))}
+          onClick={() =>
+            void act(async () => {
+              const runId = await schedules.runNow(schedule.id);
+              if (runId) {
+                props.onFired(runId);
+              }
+            })
+          }
         >
           Run now
         </button>
@@ -196,7 +207,7 @@ function FiredRun(props: {
 }): JSX.Element {
   const { run } = props;
   const when = run.start_time ? new Date(run.start_time).toLocaleString() : '';
-  const failure = exceptionText(run.ename, run.evalue);
+  const failure = failureFacts(run).join(' · ');
   return (
     <li
       className={`jp-mlops-FiredRun jp-mlops-mod-${run.status.toLowerCase()}`}
