@@ -66,3 +66,22 @@ def test_timeout_and_cancel_from_the_command_line(mlops_notebook):
 
     bad = run_cli("run", str(slow), "--timeout", "-1")
     assert bad.returncode == 2 and "timeout must be a positive number" in bad.stderr
+
+
+def test_output_piped_to_a_reader_that_stops_early_ends_quietly(mlops_env):
+    """`jupyter mlops schedule list | head -0`: no traceback, the shell's SIGPIPE code."""
+    import os
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "jupyter_mlops.cli", "schedule", "list"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=dict(os.environ),
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # the reader is gone before anything is written
+    stderr = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 141, stderr
+    assert "Traceback" not in stderr and "BrokenPipeError" not in stderr, stderr

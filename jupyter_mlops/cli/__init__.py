@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import os
 import sys
 
 from ..errors import JobFailedError, MlopsError
@@ -30,7 +31,15 @@ def quiet_mlflow() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     try:
-        return _main(argv)
+        code = _main(argv)
+        sys.stdout.flush()  # here, so that a reader gone away is seen while it can be handled
+        return code
+    except BrokenPipeError:
+        # The output was piped to a reader that stopped early (`| head`): what it read is
+        # all it wanted. Nothing more is written, and the exit flush must not fail either.
+        if argv is None:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141  # 128 + SIGPIPE, as a shell reports a command a pipe stopped
     finally:
         if argv is None:
             # This is the process's own command and it exits next: with MLflow loaded, the
