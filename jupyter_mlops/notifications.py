@@ -46,6 +46,12 @@ def notify_urls(extra: Iterable[str] = (), owner: str | None = None) -> list[str
     return list(dict.fromkeys(urls))
 
 
+def channels_configured(extra: Iterable[str] = ()) -> bool:
+    """Whether any event would go anywhere: a configured or ``extra`` URL, or an owner's."""
+    owners = _table().get("owners", {})
+    return bool(notify_urls(extra)) or (isinstance(owners, dict) and bool(owners))
+
+
 def send(urls: list[str], title: str, body: str) -> bool:
     """Send to every URL; True when each accepted it. A URL apprise cannot read is a
     :class:`ConfigError` naming its position, not its text (it holds a secret)."""

@@ -93,3 +93,27 @@ def test_channels_come_from_the_environment_and_the_project(mlops_env, monkeypat
     with pytest.raises(ConfigError, match="URL #1 is not an apprise URL") as caught:
         send(["nothing-secret-here://token@x"], "t", "b")
     assert "token" not in caught.value.message
+
+
+def test_a_restarted_scheduler_tells_how_the_runs_fired_before_it_ended(channel, mlops_notebook):
+    url, received = channel
+    nb = mlops_notebook("import time\ntime.sleep(seconds)", params="seconds = 3", name="slow.ipynb")
+    service.create_schedule(JobRequest(notebook=nb), "0 * * * *", clock=lambda: T0)
+    (firing,) = Scheduler(notify=[url]).tick(T0 + HOUR)  # then this scheduler is gone
+    assert firing.run_id
+
+    restarted = Scheduler(notify=[url])
+    restarted.tick(T0 + HOUR + 1)
+    assert list(restarted.notifier.following) == [firing.run_id]
+    jupyter_mlops.wait_for_job(firing.run_id)
+    deadline = time.monotonic() + 60
+    while not received:
+        assert time.monotonic() < deadline
+        restarted.tick(T0 + HOUR + 2)
+        time.sleep(0.2)
+    (message,) = received
+    assert message["title"] == "[jupyter-mlops] slow: run finished"
+    # told: the next scheduler to start follows nothing, and nothing is sent twice
+    again = Scheduler(notify=[url])
+    again.tick(T0 + HOUR + 3)
+    assert again.notifier.following == {} and len(received) == 1

@@ -2,7 +2,8 @@
 
 Only the scheduler that fired a run follows it, so each run's end is sent once; the run is
 tagged when it was sent (:func:`~jupyter_mlops.notifications.send_once`), so a second sender
-sends nothing.
+sends nothing. A scheduler that starts takes over each schedule's last run whose end was not
+told yet: one restarted while its runs were going on still tells how they ended.
 """
 
 from __future__ import annotations
@@ -12,8 +13,8 @@ import logging
 from ..errors import ConfigError
 from ..jobs import spec
 from ..jobs.query import failure_message
-from ..notifications import notify_urls, send_once
-from ..tags import CARD_PREFIX
+from ..notifications import channels_configured, notify_urls, send_once
+from ..tags import CARD_PREFIX, NOTIFIED_PREFIX
 from ..tracking import RUN_TERMINAL
 from .spec import Schedule, iso, slot_key
 from .store import ScheduleStore
@@ -31,6 +32,19 @@ class Notifier:
 
     def follow(self, run_id: str, schedule: Schedule) -> None:
         self.following[run_id] = schedule.name
+
+    def adopt(self, schedules: list[Schedule]) -> None:
+        """Follow each schedule's last run whose end nobody told (read in one search)."""
+        from ..tracking.store import Store
+
+        wanted = {s.last_run: s.name for s in schedules if s.last_run}
+        wanted = {k: v for k, v in wanted.items() if k not in self.following}
+        if not wanted or not channels_configured(self.urls):
+            return
+        experiments = [e.experiment_id for e in self.store.client.search_experiments()]
+        for run_id, run in Store(self.store.uri).runs_by_id(experiments, list(wanted)).items():
+            if not any(k.startswith(f"{NOTIFIED_PREFIX}job_") for k in run.data.tags):
+                self.following[run_id] = wanted[run_id]
 
     def check(self) -> list[str]:
         """Send the end of each followed run that ended; the run ids sent for."""

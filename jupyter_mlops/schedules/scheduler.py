@@ -114,8 +114,12 @@ class Scheduler:
         return soonest
 
     def read(self) -> None:
-        """Read every schedule (one paged search), for the ticks that follow."""
-        self.schedules = self.store.all()
+        """Read every schedule (one paged search), for the ticks that follow; on the first
+        read, take over the last runs whose end was not told."""
+        schedules = self.store.all()
+        if self.read_at is None:
+            self.notifier.adopt(schedules)
+        self.schedules = schedules
         self.read_at = time.monotonic()
 
     def run(self, stop: threading.Event | None = None) -> None:
