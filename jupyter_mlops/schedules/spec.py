@@ -1,9 +1,8 @@
 """What a schedule is: a cron expression in a timezone, a notebook snapshot and launch options.
 
 Times are read with croniter and described in words by cron-descriptor; nothing here parses
-cron itself. A slot is one fire time of the
-expression; a slot is *due* at ``now`` when it is after everything the schedule already fired,
-skipped, or was created, resumed or updated at.
+cron itself. A slot is one fire time of the expression; a slot is *due* at ``now`` when it is
+after everything the schedule already fired, skipped, or was created, resumed or updated at.
 """
 
 from __future__ import annotations
