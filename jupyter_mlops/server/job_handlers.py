@@ -41,15 +41,7 @@ class JobsHandler(MlopsHandler):
 
         body = self.read_body(CreateJob)
         uri = await self.call(self.mlops_app.resolved_tracking_uri)
-        # Off the event loop: each included path is resolved on disk.
-        request = await self.call(
-            job_request,
-            body,
-            self.root_dir,
-            self.mlops_app.job_executor(),
-            uri,
-            allow_hidden=self.allow_hidden,
-        )
+        request = await job_request_of(self, body, uri)
         submission = (await self.call(submit, request)).detach()
         answer = CreateJobResponse(
             run_id=submission.run_id,
@@ -130,6 +122,19 @@ class JobOutputHandler(MlopsHandler):
         if relative is None:  # the folder was swapped for a symlink while downloading
             raise InvalidRequestError(f"{OUTPUTS_FOLDER}/ must be a folder inside the root.")
         self.write_model(FetchJobOutputResponse(path=relative))
+
+
+async def job_request_of(handler: MlopsHandler, body: CreateJob, uri: str) -> JobRequest:
+    """:func:`job_request` for a handler's body, off the event loop: each included path is
+    resolved on disk."""
+    return await handler.call(  # type: ignore[no-any-return]
+        job_request,
+        body,
+        handler.root_dir,
+        handler.mlops_app.job_executor(),
+        uri,
+        allow_hidden=handler.allow_hidden,
+    )
 
 
 def job_request(

@@ -10,7 +10,7 @@ from ..errors import InvalidRequestError
 from ..schedules.spec import NAME
 from .base import RUN_ID, MlopsHandler, guarded
 from .handlers import known_fields
-from .job_handlers import describe, job_request
+from .job_handlers import describe, job_request_of
 from .schedule_models import (
     CreateSchedule,
     DescribeSchedule,
@@ -40,14 +40,7 @@ class SchedulesHandler(MlopsHandler):
 
         body = self.read_body(CreateSchedule)
         uri = await self.call(self.mlops_app.resolved_tracking_uri)
-        request = await self.call(
-            job_request,
-            body,
-            self.root_dir,
-            self.mlops_app.job_executor(),
-            uri,
-            allow_hidden=self.allow_hidden,
-        )
+        request = await job_request_of(self, body, uri)
         created = await self.call(
             create_schedule,
             request,
