@@ -147,7 +147,14 @@ def add_schedule_actions(
     else:
         create.add_argument("--notebook", help="the notebook, when the kernel cannot tell")
     create.add_argument("--name", help="the schedule's name (default: the notebook's stem)")
-    _timing(create, required=True)
+    _timing(create, required=False)
+    create.add_argument(
+        "--on",
+        metavar="EVENT",
+        help="fire on an event instead of a cron: version:MODEL (each new version), "
+        "alias:MODEL@ALIAS (the alias moves), alert:MODEL (an alert fires) or input:PATH "
+        "(the file changes)",
+    )
     add_launch_options(create)
     update = action("update", "change the timing, or take a new snapshot")
     update.add_argument("name")
@@ -190,6 +197,7 @@ def schedule_command(
         changed = service.create_schedule(
             job_request(args, notebook, uri),
             args.cron,
+            trigger=args.on,
             timezone=args.timezone or "UTC",
             catch_up=args.catch_up or "once",
             name=args.name,

@@ -130,4 +130,10 @@ SCHEDULE_SKIPPED_THROUGH = "mlops.schedule.skipped_through"  # epoch of the last
 SCHEDULE_ID = "mlops.schedule.id"  # on a fired run: the schedule that fired it
 SCHEDULE_SLOT = "mlops.schedule.slot"  # on a fired run: its slot (UTC, ISO 8601), or "now"
 SLOT_PARAM_PREFIX = "slot."
+# A schedule fired by an event instead of a time: its trigger (version:MODEL, alias:MODEL@ALIAS,
+# alert:MODEL, input:PATH); each state it fired for is claimed by a param "event.<n>" holding
+# "<claimant> <state>", event.000000 being the state at creation (params cannot change).
+SCHEDULE_TRIGGER = "mlops.schedule.trigger"
+SCHEDULE_EVENT = "mlops.schedule.event"  # on a fired run: the event, e.g. version:churn=4
+EVENT_PARAM_PREFIX = "event."
 NOTIFIED_PREFIX = "mlops.notified."  # on a run: mlops.notified.<event> = when it was sent

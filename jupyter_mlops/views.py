@@ -167,22 +167,28 @@ def schedules_text(schedules: list[dict[str, Any]]) -> str:
     rows = [
         [
             s["name"],
-            f"{s['cron']} ({s['timezone']})",
+            f"on {s['trigger']}" if s.get("trigger") else f"{s['cron']} ({s['timezone']})",
             "paused" if s["paused"] else (s["next"][0] if s.get("next") else "-"),
             s.get("last_slot") or "-",
             f"{s['last_run']} {s.get('last_status', '')}".strip() if s.get("last_run") else "-",
         ]
         for s in schedules
     ]
-    return table(rows, ["NAME", "CRON", "NEXT", "LAST SLOT", "LAST RUN"])
+    return table(rows, ["NAME", "WHEN", "NEXT", "LAST SLOT", "LAST RUN"])
 
 
 def schedule_text(schedule: dict[str, Any], runs: list[Any]) -> str:
     """``jupyter mlops schedule show``: the schedule, its next slots and the runs it fired."""
+    paused = ", paused" if schedule["paused"] else ""
+    timing = (
+        f"  on        {schedule['trigger']}{paused}"
+        if schedule.get("trigger")
+        else f"  cron      {schedule['cron']} in {schedule['timezone']}, catch-up "
+        f"{schedule['catch_up']}{paused}"
+    )
     lines = [
         f"schedule {schedule['name']} ({schedule['id']}), revision {schedule['revision']}",
-        f"  cron      {schedule['cron']} in {schedule['timezone']}, catch-up "
-        f"{schedule['catch_up']}{', paused' if schedule['paused'] else ''}",
+        timing,
         f"  when      {schedule['description']}",
         f"  notebook  {schedule['notebook']}",
     ]

@@ -317,6 +317,17 @@ def mlops_dask(
     return mlops_dask_cluster
 
 
+@pytest.fixture
+def mlops_schedules_server(mlops_server: MlflowServer, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The real server as the configured store; the schedules a test leaves are deleted."""
+    from jupyter_mlops.schedules import service
+
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", mlops_server.uri)
+    yield mlops_server.uri
+    for schedule in service.list_schedules(mlops_server.uri):
+        service.delete_schedule(schedule.id, mlops_server.uri)
+
+
 # -- a webhook receiver ------------------------------------------------------------------------
 @pytest.fixture
 def mlops_webhook() -> Iterator[tuple[str, list[dict[str, Any]]]]:

@@ -32,12 +32,8 @@ def train(mlops_notebook):
 
 
 @pytest.fixture
-def on_server(mlops_server, monkeypatch):
-    """The real server; the schedules a test leaves there are deleted after it."""
-    monkeypatch.setenv("MLFLOW_TRACKING_URI", mlops_server.uri)
-    yield mlops_server.uri
-    for schedule in service.list_schedules(mlops_server.uri):
-        service.delete_schedule(schedule.id, mlops_server.uri)
+def on_server(mlops_schedules_server):
+    return mlops_schedules_server
 
 
 def hourly(train, name: str, **options) -> service.Schedule:

@@ -13,6 +13,7 @@ from typing import Any
 
 from ..config import get_settings
 from ..tags import (
+    SCHEDULE_EVENT,
     SCHEDULE_ID,
     SCHEDULE_LAST_ERROR,
     SCHEDULE_LAST_RUN,
@@ -38,8 +39,12 @@ def snapshot_file(store: ScheduleStore, schedule: Schedule) -> Path:
     return local
 
 
-def slot_request(store: ScheduleStore, schedule: Schedule, slot: float | None) -> Any:
-    """The request one slot (``None``: run now) makes."""
+Slot = float | str | None
+"""What a firing is for: a time slot, a trigger's event (``version:churn=4``), or now."""
+
+
+def slot_request(store: ScheduleStore, schedule: Schedule, slot: Slot) -> Any:
+    """The request one slot (an event; ``None``: run now) makes."""
     from ..jobs.request import JobRequest
 
     options = dict(schedule.options)
@@ -50,7 +55,8 @@ def slot_request(store: ScheduleStore, schedule: Schedule, slot: float | None) -
         SCHEDULE_ID: schedule.id,
         SCHEDULE_NAME: schedule.name,
         SCHEDULE_REVISION: str(schedule.revision),
-        SCHEDULE_SLOT: "now" if slot is None else iso(slot),
+        SCHEDULE_SLOT: iso_or_now(slot),
+        **({SCHEDULE_EVENT: slot} if isinstance(slot, str) else {}),
     }
     return JobRequest(
         notebook=notebook,
@@ -62,7 +68,7 @@ def slot_request(store: ScheduleStore, schedule: Schedule, slot: float | None) -
     )
 
 
-def fire(store: ScheduleStore, schedule: Schedule, slot: float | None) -> str:
+def fire(store: ScheduleStore, schedule: Schedule, slot: Slot) -> str:
     """Submit the schedule's request for ``slot``; the run id, recorded as its last run.
 
     A slot that cannot be submitted (its notebook's kernel is gone, the executor is down)
@@ -82,5 +88,8 @@ def fire(store: ScheduleStore, schedule: Schedule, slot: float | None) -> str:
     return run_id
 
 
-def iso_or_now(slot: float | None) -> str:
-    return "now" if slot is None else iso(slot)
+def iso_or_now(slot: Slot) -> str:
+    """How a firing is named: its slot's time, its event, or "now"."""
+    if slot is None:
+        return "now"
+    return slot if isinstance(slot, str) else iso(slot)

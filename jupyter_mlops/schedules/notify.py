@@ -8,6 +8,7 @@ told yet: one restarted while its runs were going on still tells how they ended.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 
 from ..errors import ConfigError
@@ -16,6 +17,7 @@ from ..jobs.query import failure_message
 from ..notifications import channels_configured, notify_urls, send_once
 from ..tags import CARD_PREFIX, NOTIFIED_PREFIX
 from ..tracking import RUN_TERMINAL
+from .fire import Slot, iso_or_now
 from .spec import Schedule, iso, slot_key
 from .store import ScheduleStore
 
@@ -68,12 +70,18 @@ class Notifier:
                 sent.append(run_id)
         return sent
 
-    def fire_failed(self, schedule: Schedule, slot: float, message: str) -> None:
+    def fire_failed(self, schedule: Schedule, slot: Slot, message: str) -> None:
+        """Tell that ``slot`` (a time, or a trigger's event) could not be fired."""
+        if isinstance(slot, float):
+            key, what = slot_key(slot), f"slot {iso(slot)}"
+        else:
+            key = hashlib.sha256(str(slot).encode()).hexdigest()[:16]
+            what = f"event {iso_or_now(slot)}"
         self._send(
             schedule.id,
-            f"schedule_failed.{slot_key(slot)}",
-            f"[jupyter-mlops] {schedule.name}: slot {iso(slot)} not fired",
-            f"Schedule {schedule.name} could not fire its slot {iso(slot)}: {message}",
+            f"schedule_failed.{key}",
+            f"[jupyter-mlops] {schedule.name}: {what} not fired",
+            f"Schedule {schedule.name} could not fire its {what}: {message}",
             None,
         )
 

@@ -27,6 +27,7 @@ from ..tags import (
 )
 from .spec import NAME, Schedule, check_catch_up, check_cron, check_timezone
 from .store import ScheduleStore
+from .triggers import FORMS, Trigger, check_trigger, parse_trigger
 
 KEPT_APART = {"notebook", "cwd", "tracking_uri"}
 """Request fields the schedule holds itself: its snapshot, its folder and its store."""
@@ -57,22 +58,36 @@ def _checked(request: JobRequest, tracking_uri: str) -> str:
     return check(request.replace(tracking_uri=tracking_uri)).text
 
 
+def _timing(cron: str | None, trigger: str | None) -> tuple[str, Trigger | None]:
+    """The cron expression, or the trigger: exactly one of them."""
+    if (cron is None) == (trigger is None):
+        raise InvalidRequestError(
+            'Give a schedule either a time, --cron "0 6 * * 1-5", or an event, --on '
+            f"version:MODEL (the events: {FORMS}), {'not both' if cron else 'one of them'}."
+        )
+    return ("", parse_trigger(trigger)) if trigger is not None else (check_cron(cron), None)
+
+
 def create_schedule(
     request: JobRequest,
-    cron: str,
+    cron: str | None = None,
     *,
+    trigger: str | None = None,
     timezone: str = "UTC",
     catch_up: str = "once",
     name: str | None = None,
     tracking_uri: str | None = None,
     clock: Any = time.time,
 ) -> Schedule:
-    """Store a schedule that submits ``request`` at each slot of ``cron`` (in ``timezone``).
+    """Store a schedule that submits ``request`` at each slot of ``cron`` (in ``timezone``),
+    or on each event of ``trigger`` (see :mod:`.triggers`) from now on.
 
-    Everything is checked before anything is stored: the expression, the timezone, the
-    policy, the name, and the request against its notebook as ``submit`` would.
+    Everything is checked before anything is stored: the expression or the trigger (the model
+    it names must exist), the timezone, the policy, the name, and the request against its
+    notebook as ``submit`` would.
     """
-    cron, timezone, catch_up = check_cron(cron), check_timezone(timezone), check_catch_up(catch_up)
+    cron, watched = _timing(cron, trigger)
+    timezone, catch_up = check_timezone(timezone), check_catch_up(catch_up)
     name = name or request.notebook.stem
     if not NAME.match(name):
         raise InvalidRequestError(
@@ -81,6 +96,8 @@ def create_schedule(
         )
     store = _store(tracking_uri or request.tracking_uri)
     text = _checked(request, store.uri)
+    folder = (request.cwd or request.notebook.parent).resolve()
+    state = check_trigger(watched, store.uri, folder) if watched else ""
     if store.exists(name):
         raise InvalidRequestError(
             f"A schedule named {name!r} exists: pick another --name, or change it with "
@@ -95,6 +112,8 @@ def create_schedule(
         text=text,
         options=request_options(request),
         since=float(clock()),
+        trigger=watched.text if watched else "",
+        state=state,
     )
 
 
@@ -138,6 +157,11 @@ def update_schedule(
     schedule = store.find(ref)
     tags: dict[str, Any] = {SCHEDULE_SINCE: repr(float(clock()))}
     if cron is not None:
+        if schedule.trigger:
+            raise InvalidRequestError(
+                f"Schedule {schedule.name!r} fires on {schedule.trigger}, not on a cron: delete "
+                "it and create one with --cron to fire on a time."
+            )
         tags[SCHEDULE_CRON] = check_cron(cron)
     if timezone is not None:
         tags[SCHEDULE_TIMEZONE] = check_timezone(timezone)

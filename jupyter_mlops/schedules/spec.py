@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..errors import InvalidRequestError
 from ..tags import (
+    EVENT_PARAM_PREFIX,
     SCHEDULE_CATCH_UP,
     SCHEDULE_CRON,
     SCHEDULE_LAST_ERROR,
@@ -28,8 +29,10 @@ from ..tags import (
     SCHEDULE_SINCE,
     SCHEDULE_SKIPPED_THROUGH,
     SCHEDULE_TIMEZONE,
+    SCHEDULE_TRIGGER,
     SLOT_PARAM_PREFIX,
 )
+from .triggers import parse_trigger
 
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._ -]{0,99}$")
 """A schedule's name: what the CLI, the URL and the sidebar call it by."""
@@ -116,13 +119,28 @@ def slot_time(key: str) -> float:
     return datetime.strptime(stamp, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC).timestamp()
 
 
+def event_key(seq: int) -> str:
+    """The param that claims a trigger schedule's ``seq``-th event (0: its state at creation)."""
+    return f"{EVENT_PARAM_PREFIX}{seq:06d}"
+
+
+def event_states(params: dict[str, str]) -> tuple[str, ...]:
+    """The states a trigger schedule was created at and fired for, in order."""
+    keys = sorted(k for k in params if k.startswith(EVENT_PARAM_PREFIX))
+    return tuple(params[k].partition(" ")[2] for k in keys)
+
+
 def iso(moment: float) -> str:
     return datetime.fromtimestamp(moment, UTC).isoformat(timespec="seconds")
 
 
 @dataclasses.dataclass(frozen=True)
 class Schedule:
-    """One schedule as MLflow holds it (a run of the schedules experiment)."""
+    """One schedule as MLflow holds it (a run of the schedules experiment).
+
+    A schedule fires at the slots of ``cron``, or, when it has a ``trigger`` (and no cron),
+    on the events of :mod:`.triggers`.
+    """
 
     id: str
     name: str
@@ -138,6 +156,8 @@ class Schedule:
     last_run: str | None = None
     last_error: str | None = None
     skipped_through: float = 0.0
+    trigger: str = ""
+    events: tuple[str, ...] = ()  # the trigger's state at creation, then each one fired for
 
     @classmethod
     def from_run(cls, run: Any) -> Schedule:
@@ -145,7 +165,7 @@ class Schedule:
         return cls(
             id=run.info.run_id,
             name=tags[SCHEDULE_NAME],
-            cron=tags[SCHEDULE_CRON],
+            cron=tags.get(SCHEDULE_CRON, ""),
             timezone=tags.get(SCHEDULE_TIMEZONE, "UTC"),
             catch_up=tags.get(SCHEDULE_CATCH_UP, "once"),
             paused=tags.get(SCHEDULE_PAUSED) == "true",
@@ -157,6 +177,8 @@ class Schedule:
             last_run=tags.get(SCHEDULE_LAST_RUN),
             last_error=tags.get(SCHEDULE_LAST_ERROR),
             skipped_through=float(tags.get(SCHEDULE_SKIPPED_THROUGH, "0")),
+            trigger=tags.get(SCHEDULE_TRIGGER, ""),
+            events=event_states(params),
         )
 
     @property
@@ -164,7 +186,10 @@ class Schedule:
         return self.notebook.replace("\\", "/").rsplit("/", 1)[-1]
 
     def next_fires(self, after: float, count: int = 5) -> list[datetime]:
-        """The next ``count`` slots after ``after``, in the schedule's timezone."""
+        """The next ``count`` slots after ``after``, in the schedule's timezone (none for a
+        trigger schedule)."""
+        if not self.cron:
+            return []
         return next_fires(self.cron, self.timezone, after, count)
 
     def latest_slot(self, now: float) -> float | None:
@@ -179,7 +204,7 @@ class Schedule:
 
     def due(self, now: float) -> float | None:
         """The slot to act on at ``now``: the latest one after all that was fired or skipped."""
-        if self.paused:
+        if self.paused or not self.cron:
             return None
         latest = self.latest_slot(now)
         done = max((self.since, self.skipped_through, *self.fired))
@@ -189,19 +214,30 @@ class Schedule:
         """Skip rather than fire: the slot was missed, and the policy says skip."""
         return self.catch_up == "skip" and now - slot > MISFIRE_GRACE
 
+    @property
+    def last_event(self) -> str:
+        """The trigger's state last fired for (or created at)."""
+        return self.events[-1] if self.events else ""
+
+    def describe(self) -> str:
+        if self.trigger:
+            return parse_trigger(self.trigger).describe()
+        return describe_cron(self.cron)
+
     def to_dict(self, now: float | None = None) -> dict[str, Any]:
         data = {
             "id": self.id,
             "name": self.name,
             "cron": self.cron,
-            "description": describe_cron(self.cron),
+            "trigger": self.trigger,
+            "description": self.describe(),
             "timezone": self.timezone,
             "catch_up": self.catch_up,
             "paused": self.paused,
             "notebook": self.notebook,
             "revision": self.revision,
             "options": self.options,
-            "fired": len(self.fired),
+            "fired": len(self.fired) + max(0, len(self.events) - 1),
             "last_slot": iso(self.fired[-1]) if self.fired else None,
             "last_run": self.last_run,
             "last_error": self.last_error,

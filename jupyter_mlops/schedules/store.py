@@ -26,10 +26,11 @@ from ..tags import (
     SCHEDULE_REVISION,
     SCHEDULE_SINCE,
     SCHEDULE_TIMEZONE,
+    SCHEDULE_TRIGGER,
     SCHEDULES_EXPERIMENT,
 )
 from ..tracking.client import ensure_experiment, filter_literal, get_client, set_tags, shown_uri
-from .spec import Schedule, slot_key
+from .spec import Schedule, event_key, slot_key
 
 PAGE = 1000
 
@@ -115,14 +116,19 @@ class ScheduleStore:
         text: str,
         options: dict[str, Any],
         since: float,
+        trigger: str = "",
+        state: str = "",
     ) -> Schedule:
+        """Store a schedule: on the slots of ``cron``, or on the events of ``trigger`` after
+        its ``state`` now."""
+        timing = {SCHEDULE_TRIGGER: trigger} if trigger else {SCHEDULE_CRON: cron}
         run = self.client.create_run(
             self.experiment_id,
             tags={
                 SCHEDULE: "true",
                 RUN_NAME: name,
                 SCHEDULE_NAME: name,
-                SCHEDULE_CRON: cron,
+                **timing,
                 SCHEDULE_TIMEZONE: timezone,
                 SCHEDULE_CATCH_UP: catch_up,
                 SCHEDULE_PAUSED: "false",
@@ -133,6 +139,8 @@ class ScheduleStore:
             },
         )
         run_id = run.info.run_id
+        if trigger:
+            self.client.log_param(run_id, event_key(0), f"created {state}")
         self.keep_snapshot(run_id, 1, notebook.name, text)
         self.client.set_terminated(run_id, "FINISHED")  # a definition, not a running thing
         return self.find(run_id)
@@ -150,15 +158,22 @@ class ScheduleStore:
 
     def claim(self, schedule: Schedule, slot: float, token: str) -> bool:
         """Claim ``slot`` of ``schedule`` for ``token``; True when it is this token's."""
+        return self._claim(schedule, slot_key(slot), token)
+
+    def claim_event(self, schedule: Schedule, state: str, token: str) -> bool:
+        """Claim the trigger's next event, the one for ``state``; True when it is this
+        token's (a scheduler that read the same events and claimed first has it)."""
+        return self._claim(schedule, event_key(len(schedule.events)), f"{token} {state}")
+
+    def _claim(self, schedule: Schedule, key: str, value: str) -> bool:
         from mlflow.exceptions import MlflowException
 
-        key = slot_key(slot)
         try:
-            self.client.log_param(schedule.id, key, token)
+            self.client.log_param(schedule.id, key, value)
             return True
         except MlflowException:
             held = self.client.get_run(schedule.id).data.params.get(key)
-            return held == token
+            return held == value
 
     def delete(self, schedule: Schedule) -> None:
         self.client.delete_run(schedule.id)
