@@ -134,8 +134,11 @@ async def test_schedule_created_listed_paused_changed_run_and_deleted(
             {"path": "project/bad.ipynb", "cron": "0 3 * * *", "parameters": {"x": "a"}},
             "declared int",
         ),
-        ({"path": "project/bad.ipynb"}, "cron"),
+        ({"path": "project/bad.ipynb"}, "either a time"),
         ({"path": "project/bad.ipynb", "cron": "0 3 * * *", "every": 1}, "unknown field"),
+        ({"path": "project/bad.ipynb", "trigger": "version:ghost"}, "No registered model 'ghost'"),
+        ({"path": "project/bad.ipynb", "trigger": "when:ever"}, "is not a trigger"),
+        ({"path": "project/bad.ipynb", "cron": "0 3 * * *", "trigger": "alert:m"}, "not both"),
     ],
 )
 async def test_a_bad_schedule_is_refused_and_nothing_is_stored(
@@ -163,3 +166,21 @@ async def test_actions_on_a_schedule_that_is_not_there_or_not_named_so(jp_fetch)
         jp_fetch, "mlops", "schedules", "no-such", method="PATCH", body="{}"
     )
     assert code == 400 and "at least one of cron" in answer["message"], answer
+
+
+async def test_a_trigger_schedule_is_created_and_listed_in_words(
+    jp_fetch, jp_root_dir, mlops_notebook, mlops_tracking_uri
+):
+    mlops_notebook("y = 1", name="retrain.ipynb", folder=jp_root_dir / "project")
+    model = f"churn-{uuid.uuid4().hex[:6]}"
+    MlflowClient(mlops_tracking_uri).create_registered_model(model)
+    body = {"path": "project/retrain.ipynb", "trigger": f"alias:{model}@champion"}
+
+    created = await mlops_post(jp_fetch, "mlops", "schedules", body={**body, "name": model})
+
+    DescribeSchedule.model_validate(created)
+    assert (created["trigger"], created["cron"], created["next"]) == (body["trigger"], "", [])
+    assert created["description"] == f"When the alias champion of {model} moves"
+    listed = await get(jp_fetch)
+    assert [s["trigger"] for s in listed["schedules"] if s["name"] == model] == [body["trigger"]]
+    await jp_fetch("mlops", "schedules", created["id"], method="DELETE")

@@ -45,6 +45,7 @@ class SchedulesHandler(MlopsHandler):
             create_schedule,
             request,
             body.cron,
+            trigger=body.trigger,
             timezone=body.timezone,
             catch_up=body.catch_up,
             name=body.name,

@@ -11,14 +11,21 @@ from .models import CreateJob, DescribeJob, JsonValue, _Contract
 
 
 class CreateSchedule(CreateJob):
-    """Body of ``POST mlops/schedules``: the job of ``POST mlops/jobs``, fired on a cron.
+    """Body of ``POST mlops/schedules``: the job of ``POST mlops/jobs``, fired on a cron, or on
+    an event (``trigger``): give one of the two.
 
     The notebook and the options are kept as a snapshot; later edits of the file do not
     change what the schedule runs until it is updated.
     """
 
-    cron: str = Field(
-        description='Five fields (minute hour day month weekday), e.g. "0 6 * * 1-5".'
+    cron: str | None = Field(
+        default=None,
+        description='Five fields (minute hour day month weekday), e.g. "0 6 * * 1-5".',
+    )
+    trigger: str | None = Field(
+        default=None,
+        description="An event instead of a time: version:MODEL, alias:MODEL@ALIAS, "
+        "alert:MODEL or input:PATH.",
     )
     timezone: str = Field(default="UTC", description="IANA name, e.g. Europe/London.")
     catch_up: Literal["once", "skip"] = Field(
@@ -42,8 +49,11 @@ class DescribeSchedule(_Contract):
     id: str
     name: str
     cron: str
+    """'' for a schedule fired by its trigger."""
+    trigger: str = ""
+    """The event it fires on (version:MODEL...), '' for a timed schedule."""
     description: str
-    """The expression in words: "At 06:00, Monday through Friday"."""
+    """When it fires, in words: "At 06:00, Monday through Friday"."""
     timezone: str
     catch_up: str
     paused: bool

@@ -104,15 +104,22 @@ function ScheduleRow(props: {
           {schedule.paused ? 'paused' : 'active'}
         </span>
       </div>
-      <div className="jp-mlops-ScheduleWhen" title={schedule.cron}>
-        {schedule.description}{' '}
-        <span className="jp-mlops-ScheduleZone">({schedule.timezone})</span>
+      <div
+        className="jp-mlops-ScheduleWhen"
+        title={schedule.trigger || schedule.cron}
+      >
+        {schedule.description}
+        {!schedule.trigger && (
+          <span className="jp-mlops-ScheduleZone"> ({schedule.timezone})</span>
+        )}
       </div>
       <div className="jp-mlops-JobMeta">
         <span className="jp-mlops-ScheduleNext">
-          {schedule.paused || schedule.next.length === 0
-            ? 'no next run'
-            : `next ${formatSlot(schedule.next[0])}`}
+          {schedule.trigger
+            ? `on ${schedule.trigger}`
+            : schedule.paused || schedule.next.length === 0
+              ? 'no next run'
+              : `next ${formatSlot(schedule.next[0])}`}
         </span>
         <span className="jp-mlops-ScheduleLast">
           {schedule.last_run
@@ -176,14 +183,20 @@ function ScheduleRow(props: {
       </div>
       {open && (
         <div className="jp-mlops-ScheduleDetail">
-          <div className="jp-mlops-Hint">Next runs ({schedule.timezone}):</div>
-          <ol className="jp-mlops-ScheduleNextList">
-            {schedule.next.map(slot => (
-              <li key={slot} title={slot}>
-                {formatSlot(slot)}
-              </li>
-            ))}
-          </ol>
+          {!schedule.trigger && (
+            <>
+              <div className="jp-mlops-Hint">
+                Next runs ({schedule.timezone}):
+              </div>
+              <ol className="jp-mlops-ScheduleNextList">
+                {schedule.next.map(slot => (
+                  <li key={slot} title={slot}>
+                    {formatSlot(slot)}
+                  </li>
+                ))}
+              </ol>
+            </>
+          )}
           {runs === undefined ? (
             <div className="jp-mlops-Status">Loading runs…</div>
           ) : runs.length === 0 ? (

@@ -235,7 +235,9 @@ export interface IDescribeConfig {
 /** Mirrors `CreateSchedule`, the body of `POST mlops/schedules`. */
 export interface ICreateSchedule extends ICreateJob {
   /** Five fields (minute hour day month weekday), e.g. "0 6 * * 1-5". */
-  cron: string;
+  cron?: string | null;
+  /** An event instead of a time: version:MODEL, alias:MODEL@ALIAS, alert:MODEL or input:PATH. */
+  trigger?: string | null;
   /** IANA name, e.g. Europe/London. */
   timezone?: string;
   /** A slot missed while no scheduler ran: fire the latest once, or skip it. */
@@ -255,8 +257,11 @@ export interface IUpdateSchedule {
 export interface IDescribeSchedule {
   id: string;
   name: string;
+  /** '' for a schedule fired by its trigger. */
   cron: string;
-  /** The expression in words: "At 06:00, Monday through Friday". */
+  /** The event it fires on (version:MODEL...), '' for a timed schedule. */
+  trigger?: string;
+  /** When it fires, in words: "At 06:00, Monday through Friday". */
   description: string;
   timezone: string;
   catch_up: string;
