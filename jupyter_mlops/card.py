@@ -53,6 +53,25 @@ class AlertRule(BaseModel):
         return self
 
 
+class Monitoring(BaseModel):
+    """The notebook that evaluates the model in production, and when it runs."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    notebook: str = Field(min_length=1, description="The monitoring notebook, relative to this.")
+    cron: str = Field(description='When it runs, a cron expression, e.g. "0 6 * * *".')
+    timezone: str = Field("UTC", description="The cron's IANA timezone.")
+
+    @field_validator("cron")
+    @classmethod
+    def _is_cron(cls, value: str) -> str:
+        from croniter import croniter
+
+        if not croniter.is_valid(value.strip()):
+            raise ValueError(f'{value!r} is not a cron expression, e.g. "0 6 * * *"')
+        return value.strip()
+
+
 class ModelCard(BaseModel):
     """Model metadata carried by the notebook. Field names are a public contract."""
 
@@ -75,6 +94,9 @@ class ModelCard(BaseModel):
     )
     tags: dict[str, str] = Field(default_factory=dict, description="Free-form labels.")
     alerts: list[AlertRule] = Field(default_factory=list, description="Metric alert rules.")
+    monitoring: Monitoring | None = Field(
+        None, description="The monitoring notebook and its schedule (production models)."
+    )
     smoke_parameters: dict[str, Any] = Field(
         default_factory=dict,
         description="Parameters of a quick CI run (pytest --mlops-run), e.g. fewer rows or epochs.",
@@ -134,8 +156,9 @@ def _explain(exc: ValidationError) -> str:
         loc = ".".join(str(p) for p in err["loc"]) or "card"
         field = str(err["loc"][0]) if err["loc"] else ""
         if err["type"] == "extra_forbidden":
-            # a key deeper than the top level can only be inside an alert rule
-            names = list(AlertRule.model_fields if len(err["loc"]) > 1 else ModelCard.model_fields)
+            # a key deeper than the top level is inside an alert rule or the monitoring
+            inner = Monitoring if field == "monitoring" else AlertRule
+            names = list(inner.model_fields if len(err["loc"]) > 1 else ModelCard.model_fields)
             hint = difflib.get_close_matches(str(err["loc"][-1]), names, n=1)
             tip = f" Did you mean '{hint[0]}'?" if hint else ""
             lines.append(f"unknown card field '{loc}'.{tip} Fields: {', '.join(names)}.")
@@ -256,7 +279,7 @@ def write_card(path: str | os.PathLike[str], card: ModelCard | dict[str, Any]) -
     return valid
 
 
-STRUCTURED = (list[str], dict[str, str], list[AlertRule], dict[str, Any])
+STRUCTURED = (list[str], dict[str, str], list[AlertRule], dict[str, Any], Monitoring | None)
 """Card field types held as JSON in MLflow tags and in ``--set FIELD=VALUE``."""
 
 

@@ -35,6 +35,7 @@ from jupyter_mlops.cli import main
 from jupyter_mlops.errors import InvalidCardError, NotebookError
 
 PUBLIC_FIELDS = {
+    "monitoring",
     "name",
     "owner",
     "description",
@@ -69,6 +70,7 @@ FULL_CARD: dict[str, Any] = {
         {"metric": "log_loss", "direction": "lower_is_better", "max_drop_pct": 5},
     ],
     "smoke_parameters": {"n_rows": 500, "fast": True},
+    "monitoring": {"notebook": "monitor.ipynb", "cron": "0 6 * * 1-5", "timezone": "Europe/London"},
 }
 
 
@@ -681,3 +683,15 @@ class TestCardCommand:
         assert main(["card", str(tmp_path / "nope.ipynb"), "--set", "owner=ana"]) == 2
         assert "Notebook not found" in capsys.readouterr().err
         assert not list(tmp_path.glob("*nope*"))
+
+
+def test_monitoring_names_a_notebook_and_a_valid_cron():
+    from jupyter_mlops.card import parse_card
+
+    card = parse_card({"monitoring": {"notebook": "watch.ipynb", "cron": " 0 6 * * * "}})
+    assert card.monitoring is not None and card.monitoring.cron == "0 6 * * *"
+    assert json.loads(card.to_tags()["mlops.card.monitoring"])["notebook"] == "watch.ipynb"
+    with pytest.raises(InvalidCardError, match="'daily' is not a cron expression"):
+        parse_card({"monitoring": {"notebook": "watch.ipynb", "cron": "daily"}})
+    with pytest.raises(InvalidCardError, match="Did you mean 'notebook'"):
+        parse_card({"monitoring": {"notebok": "watch.ipynb", "cron": "0 6 * * *"}})

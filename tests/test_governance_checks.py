@@ -178,3 +178,28 @@ def test_load_model_refuses_bad_targets_and_flavors(mlops_env):
         jupyter_mlops.load_model("nope/1", flavor="warp")
     with pytest.raises(InvalidParameterError, match="MLflow flavor"):
         jupyter_mlops.load_model("nope/1", flavor="../x")
+
+
+def test_check_wants_a_production_model_to_name_a_monitoring_notebook_that_exists(
+    mlops_notebook, mlops_env
+):
+    folder = mlops_env / "prod"
+    production = {**GOOD_CARD, "stage": "production"}
+    unwatched = mlops_notebook("x = 1", params="C: float = 1.0", card=production, folder=folder)
+    watched = mlops_notebook(
+        "x = 1",
+        params="C: float = 1.0",
+        card={**production, "monitoring": {"notebook": "watch.ipynb", "cron": "0 6 * * *"}},
+        name="watched.ipynb",
+        folder=folder,
+    )
+    checked, _, problems = check_notebooks([unwatched, watched])
+    assert checked == [unwatched, watched]
+    assert [(Path(p.path).name, p.field) for p in problems] == [
+        (unwatched.name, "monitoring"),
+        ("watched.ipynb", "monitoring.notebook"),
+    ]
+    assert "--set monitoring=" in problems[0].message
+    assert problems[1].message == "watch.ipynb is not a notebook next to watched.ipynb"
+    mlops_notebook("y = 2", name="watch.ipynb", folder=folder)
+    assert check_notebooks([watched])[2] == []

@@ -29,16 +29,19 @@ GOOD = dict(
     documentation_status="complete",
     validation_status="passed",
     stage="production",
+    monitoring={"notebook": "monitoring/monitor.ipynb", "cron": "0 6 * * *"},
 )
+SCHEDULED = frozenset({"monitor.ipynb"})
 
 
-def facts(aliases=None, versions=None, monitor=None, **card) -> ModelFacts:
+def facts(aliases=None, versions=None, monitor=None, scheduled=SCHEDULED, **card) -> ModelFacts:
     tags = {**card_tags(name="m", **card), **(monitor or {})}
     made = {
         str(n): VersionFacts(str(n), f"run{n}", now_ms(NOW - timedelta(days=1)), dict(t))
         for n, t in (versions or {1: {}}).items()
     }
-    return ModelFacts("m", tags, {k: str(v) for k, v in (aliases or {}).items()}, made)
+    aliases = {k: str(v) for k, v in (aliases or {}).items()}
+    return ModelFacts("m", tags, aliases, made, scheduled=scheduled)
 
 
 def reasons(model: ModelFacts, policy: Policy | None = None) -> tuple[str, list[str]]:
@@ -119,16 +122,45 @@ def test_every_rule_is_covered_by_a_test_above():
         "stale_evaluation",
         "undocumented_production",
         "retired_alias",
+        "unmonitored_production",
     }
 
 
-def test_inventory_over_a_real_registry(mlops_backend):
+def test_a_production_model_without_scheduled_monitoring_is_amber():
+    unnamed = facts(aliases={"champion": 1}, monitor=recent(), **{**GOOD, "monitoring": None})
+    assert reasons(unnamed) == (
+        "amber",
+        [
+            "production model with no scheduled monitoring: name its monitoring notebook and "
+            "cron on the card (monitoring: {notebook, cron})"
+        ],
+    )
+    unscheduled = facts(aliases={"champion": 1}, monitor=recent(), scheduled=frozenset(), **GOOD)
+    assert reasons(unscheduled) == (
+        "amber",
+        [
+            "monitoring notebook monitor.ipynb is not scheduled: jupyter mlops schedule create "
+            "monitoring/monitor.ipynb --cron '0 6 * * *'"
+        ],
+    )
+    staging = facts(monitor=recent(), scheduled=frozenset(), **{**GOOD, "stage": "staging"})
+    assert reasons(staging) == ("green", [])
+
+
+def test_inventory_over_a_real_registry(mlops_backend, mlops_notebook, tmp_path):
+    from jupyter_mlops.schedules import service
+
+    monitor = mlops_notebook("y = 1", name="monitor.ipynb", folder=tmp_path / "monitoring")
+    watch = service.schedule(monitor, "0 6 * * *", name=f"watch-{tmp_path.name}")
     make_model(mlops_backend, "good", 2, {"champion": 2, "challenger": 1}, **GOOD)
     client = get_client(mlops_backend)
     for key, value in monitor_tags(LATER - timedelta(days=3)).items():
         client.set_registered_model_tag("good", key, value)
     make_model(mlops_backend, "orphan", 1, {"champion": 1}, risk_tier="low")
-    frame = jupyter_mlops.inventory(now=LATER)
+    try:
+        frame = jupyter_mlops.inventory(now=LATER)
+    finally:
+        service.delete_schedule(watch.id)
     # the session's mlflow server is shared: other tests' models may be listed too
     frame = frame[frame["name"].isin(["good", "orphan"])]
     assert list(frame.columns) == COLUMNS and list(frame["name"]) == ["good", "orphan"]
@@ -145,6 +177,8 @@ def test_inventory_over_a_real_registry(mlops_backend):
         "production model without validation sign-off (validation not_started)",
         "production model never evaluated",
         "production model with missing documentation",
+        "production model with no scheduled monitoring: name its monitoring notebook and cron "
+        "on the card (monitoring: {notebook, cron})",
     ]
 
 
@@ -167,6 +201,8 @@ def test_versions_read_for_the_rules_give_the_same_inventory_as_every_version(ml
     assert reasons(layered)[1] == [
         "production model without validation sign-off (validation in_progress)",
         "production model never evaluated",
+        "monitoring notebook monitor.ipynb is not scheduled: jupyter mlops schedule create "
+        "monitoring/monitor.ipynb --cron '0 6 * * *'",
         "alias 'challenger' points at retired version 2",
     ]
     at, rules = now_ms(NOW), Policy()

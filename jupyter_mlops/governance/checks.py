@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from ..card import card_from_notebook, load_notebook_json
+from ..card import ModelCard, card_from_notebook, load_notebook_json
 from ..errors import InvalidCardError, InvalidParameterError, NotebookError
 from ..params import read_contract, validate
 from .policy import Policy, load_policy
@@ -63,7 +63,23 @@ def _card_problems(
         Problem(shown, field, f"required for {label} model by the policy")
         for field in policy.required_fields[tier]
         if values.get(field) in (None, "", [], {})
-    ]
+    ] + _monitoring_problems(shown, card)
+
+
+def _monitoring_problems(shown: str, card: ModelCard) -> list[Problem]:
+    """A production model names its monitoring notebook, and that notebook is there."""
+    if card.monitoring is None:
+        if card.stage != "production":
+            return []
+        hint = (
+            "a production model needs monitoring on a schedule: `jupyter mlops card "
+            f'{shown} --set monitoring=\'{{"notebook": "monitor.ipynb", "cron": "0 6 * * *"}}\'`'
+        )
+        return [Problem(shown, "monitoring", hint)]
+    if (Path(shown).parent / card.monitoring.notebook).is_file():
+        return []
+    hint = f"{card.monitoring.notebook} is not a notebook next to {Path(shown).name}"
+    return [Problem(shown, "monitoring.notebook", hint)]
 
 
 def _parameter_problems(shown: str, data: dict[str, Any]) -> list[Problem]:

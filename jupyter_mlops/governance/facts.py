@@ -79,11 +79,22 @@ class ModelFacts:
     """Every version, or (unless read with ``every_version``) the latest and those whose card
     stage is production or retired: all that the inventory and its RAG rules use."""
     updated_at: int | None = None
+    scheduled: frozenset[str] = frozenset()
+    """The notebook names that active timed schedules run (the same set on every model)."""
 
     def card(self, key: str) -> str | None:
         """A card field as stored in the registered model's tags (raw text), or None."""
         value = self.tags.get(CARD_PREFIX + key)
         return value or None
+
+    @property
+    def monitoring(self) -> dict[str, Any] | None:
+        """The card's monitoring notebook and cron, or None."""
+        try:
+            found = json.loads(self.card("monitoring") or "null")
+        except ValueError:
+            return None
+        return found if isinstance(found, dict) and found.get("notebook") else None
 
     @property
     def latest_version(self) -> str | None:
@@ -153,13 +164,18 @@ def fetch_facts(
             pages(client.search_model_versions, max_results=10000, filter_string=filter_string)
         )
 
-    searches = [lambda: list(pages(client.search_registered_models, max_results=1000))]
+    from ..schedules.store import scheduled_notebooks
+
+    searches: list[Callable[[], Any]] = [
+        lambda: list(pages(client.search_registered_models, max_results=1000)),
+        partial(scheduled_notebooks, uri),
+    ]
     if every_version:
         searches.append(versions)
     else:
         stage = f"tags.`{CARD_PREFIX}stage`"
         searches += [partial(versions, f"{stage} = '{value}'") for value in RULE_STAGES]
-    found, *version_lists = gather(searches, parallel=is_remote(uri))
+    found, scheduled, *version_lists = gather(searches, parallel=is_remote(uri))
     models: dict[str, ModelFacts] = {}
     for m in found:
         models[m.name] = ModelFacts(
@@ -167,6 +183,7 @@ def fetch_facts(
             tags=dict(m.tags or {}),
             aliases={k: str(v) for k, v in (m.aliases or {}).items()},
             updated_at=m.last_updated_timestamp,
+            scheduled=frozenset(scheduled),
         )
     if not every_version:
         latest = [v for m in found for v in (m.latest_versions or [])]

@@ -92,6 +92,26 @@ def _undocumented_production(m: ModelFacts, policy: Policy, now: int) -> list[Fi
     return [Finding("undocumented_production", "amber", reason)]
 
 
+def _unmonitored_production(m: ModelFacts, policy: Policy, now: int) -> list[Finding]:
+    if not m.in_production:
+        return []
+    monitoring = m.monitoring
+    if monitoring is None:
+        reason = (
+            "production model with no scheduled monitoring: name its monitoring notebook and "
+            "cron on the card (monitoring: {notebook, cron})"
+        )
+        return [Finding("unmonitored_production", "amber", reason)]
+    notebook = str(monitoring["notebook"]).replace("\\", "/").rsplit("/", 1)[-1]
+    if notebook in m.scheduled:
+        return []
+    reason = (
+        f"monitoring notebook {notebook} is not scheduled: jupyter mlops schedule create "
+        f"{monitoring['notebook']} --cron '{monitoring.get('cron', '0 6 * * *')}'"
+    )
+    return [Finding("unmonitored_production", "amber", reason)]
+
+
 def _retired_alias(m: ModelFacts, policy: Policy, now: int) -> list[Finding]:
     return [
         Finding("retired_alias", "amber", f"alias '{alias}' points at retired version {number}")
@@ -110,6 +130,7 @@ RULES: dict[str, Rule] = {
     "drift": _drift,
     "stale_evaluation": _stale_evaluation,
     "undocumented_production": _undocumented_production,
+    "unmonitored_production": _unmonitored_production,
     "retired_alias": _retired_alias,
 }
 """Every RAG rule by name, in the order its findings are listed."""

@@ -40,6 +40,18 @@ def snapshot_path(revision: int, notebook_name: str) -> str:
     return f"schedule/r{revision}/{notebook_name}"
 
 
+def scheduled_notebooks(tracking_uri: str) -> set[str]:
+    """The names of the notebooks that active timed schedules run (none stored: empty; the
+    schedules experiment is not made by asking)."""
+    client = get_client(tracking_uri)
+    experiment = client.get_experiment_by_name(SCHEDULES_EXPERIMENT)
+    if experiment is None:
+        return set()
+    store = ScheduleStore(tracking_uri)
+    store._experiment = experiment.experiment_id
+    return {s.notebook_name for s in store.all() if s.cron and not s.paused}
+
+
 class ScheduleStore:
     """The schedules of one tracking store."""
 
