@@ -87,3 +87,26 @@ def send_once(
     stamp = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
     client.set_tag(run_id, key, stamp)
     return True
+
+
+def tell(
+    tracking_uri: str,
+    run_id: str | None,
+    event: str,
+    title: str,
+    body: str,
+    *,
+    owner: str | None = None,
+    extra: Iterable[str] = (),
+) -> bool:
+    """Send ``event`` to the configured channels and the owner's, once per run (each time,
+    without a run); True when sent now. A bad configuration is logged, not raised: telling
+    people never stops what happened from being recorded."""
+    try:
+        urls = notify_urls(extra, owner)
+        if run_id is None:
+            return send(urls, title, body)
+        return send_once(tracking_uri, run_id, event, title, body, urls)
+    except ConfigError as exc:
+        log.warning("notification %s not sent: %s", event, exc.message)
+        return False

@@ -171,4 +171,21 @@ def evaluate(
     result.run_id = _log_run(uri, result, EVAL_EXPERIMENT, data, model_id_of(version))
     champion = str(aliases.get("champion", "")) or None
     _summarise(uri, result, champion in (None, number))
+    if fired:
+        _tell_alert(uri, result, dict(version.tags or {}).get(tags.CARD_PREFIX + "owner"))
     return result
+
+
+def _tell_alert(uri: str, result: Evaluation, owner: str | None) -> None:
+    """Tell the owner and the configured channels that an alert fired (once per evaluation)."""
+    from ..notifications import tell
+
+    tell(
+        uri,
+        result.run_id,
+        "alert",
+        f"[jupyter-mlops] {result.name} v{result.version}: alert",
+        f"Evaluating {result.name} version {result.version} on {result.rows} rows fired "
+        f"{len(result.alerts)} alert(s): " + "; ".join(result.alerts) + f". Run {result.run_id}.",
+        owner=owner,
+    )

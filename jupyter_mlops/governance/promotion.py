@@ -6,6 +6,7 @@ move or stage change is then written to the audit trail.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from typing import Any, get_args
 
@@ -92,6 +93,26 @@ def check_gate(name: str, version: str, target: str, refused: list[Refusal]) -> 
     )
 
 
+def _checked(uri: str, version: Any, target: str, refused: list[Refusal]) -> None:
+    """:func:`check_gate`, telling the card's owner and the channels of a refusal first
+    (once per version and target)."""
+    if refused:
+        from ..notifications import tell
+
+        name, number = str(version.name), str(version.version)
+        key = hashlib.sha256(f"{name}/{number}/{target}".encode()).hexdigest()[:16]
+        tell(
+            uri,
+            version.run_id or None,
+            f"promotion_refused.{key}",
+            f"[jupyter-mlops] {name} v{number}: promotion to {target} refused",
+            f"Moving {name} version {number} to {target} was refused by the policy: "
+            + "; ".join(f"{r.rule}: {r.message}" for r in refused),
+            owner=dict(version.tags or {}).get(CARD_PREFIX + "owner"),
+        )
+    check_gate(str(version.name), str(version.version), target, refused)
+
+
 def _version(client: Any, name: str, version: str) -> Any:
     from mlflow.exceptions import MlflowException
 
@@ -149,7 +170,7 @@ def promote(
     number = str(version)
     found = _version(get_client(uri), name, number)
     refused = gate(dict(found.tags or {}), alias=alias, approver=approver, policy=policy)
-    check_gate(name, number, f"alias {alias!r}", refused)
+    _checked(uri, found, f"alias {alias!r}", refused)
     return move_alias(uri, name, number, alias, approver=approver, reason=reason, actor=actor)
 
 
@@ -171,12 +192,10 @@ def set_stage(
     uri = get_settings(tracking_uri).tracking_uri
     client = get_client(uri)
     number = str(version)
-    tags = dict(_version(client, name, number).tags or {})
-    check_gate(
-        name,
-        number,
-        f"stage {stage!r}",
-        gate(tags, stage=stage, approver=approver, policy=policy),
+    found = _version(client, name, number)
+    tags = dict(found.tags or {})
+    _checked(
+        uri, found, f"stage {stage!r}", gate(tags, stage=stage, approver=approver, policy=policy)
     )
     client.set_model_version_tag(name, number, CARD_PREFIX + "stage", stage)
     event = new_event(

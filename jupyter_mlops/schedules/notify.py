@@ -9,19 +9,15 @@ told yet: one restarted while its runs were going on still tells how they ended.
 from __future__ import annotations
 
 import hashlib
-import logging
 
-from ..errors import ConfigError
 from ..jobs import spec
 from ..jobs.query import failure_message
-from ..notifications import channels_configured, notify_urls, send_once
+from ..notifications import channels_configured, notify_urls, tell
 from ..tags import CARD_PREFIX, NOTIFIED_PREFIX
 from ..tracking import RUN_TERMINAL
 from .fire import Slot, iso_or_now
 from .spec import Schedule, iso, slot_key
 from .store import ScheduleStore
-
-log = logging.getLogger("jupyter_mlops.schedules")
 
 
 class Notifier:
@@ -86,9 +82,4 @@ class Notifier:
         )
 
     def _send(self, run_id: str, event: str, title: str, body: str, owner: str | None) -> bool:
-        try:
-            urls = notify_urls(self.urls, owner)
-            return send_once(self.store.uri, run_id, event, title, body, urls)
-        except ConfigError as exc:
-            log.warning("notification not sent: %s", exc.message)
-            return False
+        return tell(self.store.uri, run_id, event, title, body, owner=owner, extra=self.urls)
