@@ -122,6 +122,24 @@ def drive(page: Any, lab: JupyterLab, problems: PageProblems) -> None:
     expect(output.filter(has_text="unlucky number")).not_to_have_count(0, timeout=LOAD_TIMEOUT)
     problems.assert_none()
 
+    # 6. A schedule fired by a new model version is listed with its event in words.
+    from jupyter_mlops.tracking import get_client
+
+    get_client(f"sqlite:///{lab.folder.parent / 'mlflow.db'}").create_registered_model("churn")
+    made = page.request.post(
+        f"{lab.base_url}mlops/schedules",
+        data={"path": "nightly.ipynb", "trigger": "version:churn", "name": "on-churn"},
+        headers={"Authorization": f"token {lab.token}"},
+    )
+    assert made.status == 201, made.text()
+    panel.locator(".jp-mlops-Tab[data-tab='schedules']").click()
+    row = panel.locator(".jp-mlops-Schedule").filter(has_text="on-churn")
+    expect(row.locator(".jp-mlops-ScheduleWhen")).to_have_text(
+        "When a new version of churn is registered"
+    )
+    expect(row.locator(".jp-mlops-ScheduleNext")).to_have_text("on version:churn")
+    problems.assert_none()
+
 
 @pytest.mark.browser
 @pytest.mark.timeout(420)
