@@ -1,8 +1,8 @@
 """``run_job(run_id)``: the one function that executes a job, wherever it runs.
 
 It reads everything from the MLflow run (notebook, parameters, settings), executes with
-papermill, and writes everything back: executed notebook, receipt, progress and final status.
-The status comes from the runner's exception, never from the output notebook's metadata.
+papermill, and writes everything back: executed notebook, receipt, progress, final status
+(from the runner's exception, never from the output notebook's metadata); then tells it.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from typing import Any
 
 from ..tracking import RUN_TERMINAL, Store, download_artifact
 from . import spec
+from .ended import tell_ended
 from .environment import scrub, secret_values
 from .kernel import WarmKernel
 from .outcome import Background, Outcome, failure_outcome, notebook_kernel
@@ -317,8 +318,8 @@ class JobRunner:
         shutil.rmtree(self._workdir, ignore_errors=True)
 
     def _after_end(self, outcome: Outcome) -> None:
-        parent = self.tags.get(spec.PARENT)
-        if not parent:
+        tell_ended(self.uri, self.run_id)  # a sweep's point is not told
+        if not (parent := self.tags.get(spec.PARENT)):
             return
         if outcome.status == "FAILED":
             stop_siblings_if_fail_fast(self.store, parent, self.run_id)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 
 from ..jobs import spec
-from ..jobs.query import failure_message
+from ..jobs.ended import ended_message
 from ..notifications import channels_configured, notify_urls, tell
 from ..tags import CARD_PREFIX, NOTIFIED_PREFIX
 from ..tracking import RUN_TERMINAL
@@ -53,14 +53,7 @@ class Notifier:
                 continue
             del self.following[run_id]
             job = spec.JobInfo.from_run(run)
-            ok = job.status == "FINISHED"
-            event = "job_finished" if ok else "job_failed"
-            title = f"[jupyter-mlops] {name}: run {job.status.lower()}"
-            body = (
-                f"Schedule {name} ran {job.notebook.rsplit('/', 1)[-1]}: run {run_id} finished."
-                if ok
-                else f"Schedule {name}: {failure_message(job)}"
-            )
+            event, title, body = ended_message(job, name, f"Schedule {name}")
             owner = run.data.tags.get(CARD_PREFIX + "owner")
             if self._send(run_id, event, title, body, owner):
                 sent.append(run_id)
