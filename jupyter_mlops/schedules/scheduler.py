@@ -73,6 +73,7 @@ class Scheduler:
         self.polled_at: float | None = None  # clock time of the last poll of every trigger
         self.woken: set[str | None] = set()  # models a webhook named since the last poll
         self._wake = threading.Event()
+        self._woken_lock = threading.Lock()  # the webhook receiver's threads add to woken
 
     def tick(self, now: float | None = None, *, reread: bool = True) -> list[Firing]:
         """Fire what is due at ``now`` (default: the clock's time).
@@ -100,7 +101,8 @@ class Scheduler:
                 continue
             schedules[index] = dataclasses.replace(schedule, fired=(*schedule.fired, slot))
             done.append(self._act(schedule, slot, now))
-        woken, self.woken = self.woken, set()
+        with self._woken_lock:
+            woken, self.woken = self.woken, set()
         if self.polled_at is None or now - self.polled_at >= self.poll_every or None in woken:
             self.polled_at = now
             done += self.poll()
@@ -121,7 +123,8 @@ class Scheduler:
     def wake(self, model: str | None = None) -> None:
         """Poll the triggers watching ``model`` (None: every trigger) now, not at the next
         poll: what a webhook from the tracking server asks."""
-        self.woken.add(model)
+        with self._woken_lock:
+            self.woken.add(model)
         self._wake.set()
 
     def poll(self, models: set[str | None] | None = None) -> list[Firing]:
