@@ -27,7 +27,7 @@ from ..tags import (
 )
 from .spec import NAME, Schedule, check_catch_up, check_cron, check_timezone
 from .store import ScheduleStore
-from .triggers import FORMS, Trigger, check_trigger, parse_trigger
+from .triggers import FORMS, Trigger, check_trigger, parse_trigger, state
 
 KEPT_APART = {"notebook", "cwd", "tracking_uri"}
 """Request fields the schedule holds itself: its snapshot, its folder and its store."""
@@ -131,11 +131,17 @@ def pause_schedule(ref: str, tracking_uri: str | None = None) -> Schedule:
 
 
 def resume_schedule(ref: str, tracking_uri: str | None = None, clock: Any = time.time) -> Schedule:
-    """Fire again from now on: the slots that passed while paused are not caught up."""
+    """Fire again from now on: the slots that passed while paused are not caught up, nor the
+    events (a trigger's state now is where it fires after)."""
     store = _store(tracking_uri)
     schedule = store.find(ref)
     if not schedule.paused:
         return schedule
+    if schedule.trigger:
+        folder = Path(str(schedule.options.get("cwd") or "."))
+        now = state(parse_trigger(schedule.trigger), store.uri, folder)
+        if now != schedule.last_event:
+            store.claim_event(schedule, now, "resumed")
     return store.set(schedule, {SCHEDULE_PAUSED: "false", SCHEDULE_SINCE: repr(float(clock()))})
 
 
