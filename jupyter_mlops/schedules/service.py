@@ -97,7 +97,7 @@ def create_schedule(
     store = _store(tracking_uri or request.tracking_uri)
     text = _checked(request, store.uri)
     folder = (request.cwd or request.notebook.parent).resolve()
-    state = check_trigger(watched, store.uri, folder) if watched else ""
+    baseline = check_trigger(watched, store.uri, folder) if watched else ""
     if store.exists(name):
         raise InvalidRequestError(
             f"A schedule named {name!r} exists: pick another --name, or change it with "
@@ -113,7 +113,7 @@ def create_schedule(
         options=request_options(request),
         since=float(clock()),
         trigger=watched.text if watched else "",
-        state=state,
+        state=baseline,
     )
 
 

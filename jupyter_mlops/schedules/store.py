@@ -41,15 +41,8 @@ def snapshot_path(revision: int, notebook_name: str) -> str:
 
 
 def scheduled_notebooks(tracking_uri: str) -> set[str]:
-    """The names of the notebooks that active timed schedules run (none stored: empty; the
-    schedules experiment is not made by asking)."""
-    client = get_client(tracking_uri)
-    experiment = client.get_experiment_by_name(SCHEDULES_EXPERIMENT)
-    if experiment is None:
-        return set()
-    store = ScheduleStore(tracking_uri)
-    store._experiment = experiment.experiment_id
-    return {s.notebook_name for s in store.all() if s.cron and not s.paused}
+    """The names of the notebooks that active timed schedules run."""
+    return ScheduleStore(tracking_uri).active_notebooks()
 
 
 class ScheduleStore:
@@ -81,6 +74,16 @@ class ScheduleStore:
             token = page.token
             if not token:
                 return sorted(found, key=lambda s: s.name)
+
+    def active_notebooks(self) -> set[str]:
+        """The names of the notebooks that active timed schedules run (none when no schedule
+        was ever stored: asking does not make the schedules experiment)."""
+        if self._experiment is None:
+            found = self.client.get_experiment_by_name(SCHEDULES_EXPERIMENT)
+            if found is None:
+                return set()
+            self._experiment = found.experiment_id
+        return {s.notebook_name for s in self.all() if s.cron and not s.paused}
 
     def find(self, ref: str) -> Schedule:
         """The schedule named ``ref`` (or whose id it is)."""
