@@ -127,7 +127,9 @@ def test_pruning_kills_a_trial_that_reports_poorly_and_keeps_its_executed_notebo
         assert trial.failure_reason == "pruned"
         run = store.run(trial.run_id)
         history = store.client.get_metric_history(trial.run_id, "accuracy")
-        assert int(run.data.tags[spec.STUDY_PRUNED_AT]) == max(m.step for m in history) < 5
+        steps = sorted(m.step for m in history)
+        # pruned at a step it reported; the kill lands while the next epoch may still log
+        assert int(run.data.tags[spec.STUDY_PRUNED_AT]) in steps and steps[-1] < 5, steps
         outputs = [a.path for a in store.client.list_artifacts(trial.run_id, spec.OUTPUT_DIR)]
         assert outputs, "a pruned trial keeps its executed notebook"
     with open(store.client.download_artifacts(found["run_id"], spec.STUDY_TRIALS)) as handle:
