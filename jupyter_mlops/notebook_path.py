@@ -16,6 +16,11 @@ from typing import Any
 from .errors import NotebookError
 
 
+def file_name(path: str) -> str:
+    """The last part of ``path``, written with ``/`` or ``\\`` (a path from another machine)."""
+    return path.replace("\\", "/").rsplit("/", 1)[-1]
+
+
 def _existing(raw: str | os.PathLike[str] | None) -> Path | None:
     """``raw`` as an existing .ipynb: absolute, relative to cwd, or its name in cwd."""
     if not raw:

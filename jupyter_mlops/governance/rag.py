@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from ..notebook_path import file_name
 from .facts import DAY_MS, ModelFacts
 from .policy import Policy
 
@@ -102,7 +103,7 @@ def _unmonitored_production(m: ModelFacts, policy: Policy, now: int) -> list[Fin
             "cron on the card (monitoring: {notebook, cron})"
         )
         return [Finding("unmonitored_production", "amber", reason)]
-    notebook = str(monitoring["notebook"]).replace("\\", "/").rsplit("/", 1)[-1]
+    notebook = file_name(str(monitoring["notebook"]))
     if notebook in m.scheduled:
         return []
     reason = (

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 
+from ..notebook_path import file_name
 from ..notifications import channels_configured, tell
 from ..tags import CARD_PREFIX, PARENT, SCHEDULE_ID
 from ..tracking.client import get_client
@@ -22,7 +23,7 @@ def ended_message(job: spec.JobInfo, label: str, subject: str) -> tuple[str, str
     """(event, title, body) of a job's end: ``label`` names it in the title, ``subject``
     starts the body ("Schedule nightly", "Job train.ipynb")."""
     if job.status == "FINISHED":
-        notebook = job.notebook.replace("\\", "/").rsplit("/", 1)[-1]
+        notebook = file_name(job.notebook)
         body = f"{subject} ran {notebook}: run {job.run_id} finished."
         return "job_finished", f"[jupyter-mlops] {label}: run finished", body
     title = f"[jupyter-mlops] {label}: run {job.status.lower()}"
@@ -42,6 +43,6 @@ def tell_ended(tracking_uri: str, run_id: str) -> bool:
     if PARENT in tags or SCHEDULE_ID in tags:
         return False
     job = spec.JobInfo.from_run(run)
-    name = job.notebook.replace("\\", "/").rsplit("/", 1)[-1]
+    name = file_name(job.notebook)
     event, title, body = ended_message(job, name, f"Job {name}")
     return tell(tracking_uri, job.run_id, event, title, body, owner=tags.get(CARD_PREFIX + "owner"))

@@ -15,6 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..errors import InvalidRequestError
+from ..notebook_path import file_name
 from ..tags import (
     EVENT_PARAM_PREFIX,
     SCHEDULE_CATCH_UP,
@@ -183,7 +184,7 @@ class Schedule:
 
     @property
     def notebook_name(self) -> str:
-        return self.notebook.replace("\\", "/").rsplit("/", 1)[-1]
+        return file_name(self.notebook)
 
     def next_fires(self, after: float, count: int = 5) -> list[datetime]:
         """The next ``count`` slots after ``after``, in the schedule's timezone (none for a
